@@ -1,0 +1,156 @@
+/**
+ * Best-first frontier of one kommun's crawl: links scored by their Swedish words and URL, so that
+ * the elderly-care pages come first and the page budget is spent where the criteria are.
+ */
+import { foldDiacritics } from '../page/text.ts';
+import type { PageRecord } from '../snapshot/types.ts';
+
+export interface FrontierItem {
+  url: string;
+  score: number;
+  depth: number;
+  path: string[];
+  via: PageRecord['discoveredVia'];
+  /** Link text that led here (for skipped-page reports). */
+  text: string;
+  from?: string;
+  /** Fetched as one hop outside the kommun's own pages (e-service, document): links on it are not followed. */
+  leaf?: boolean;
+}
+
+// Words are matched on text without diacritics, so "aldreomsorg" in a URL and "Äldreomsorg" in a link both count.
+const WORDS: Array<[RegExp, number]> = [
+  [/hemtjanst|hjalp i hemmet|stod i hemmet|hjalp hemma|hemhjalp/, 120],
+  [/aldreomsorg|aldre|senior|pensionar/, 60],
+  [/omsorg|stod och hjalp|stod|hjalp|vard|socialtjanst|bistand/, 25],
+  [/ansok|avgift|taxa|maxtaxa|trygghetslarm|anhorig|lattlast|latt att lasa|orosanmal|synpunkt|klagomal|brukarundersok|utforare|valfrihet|handlaggare|overklaga/, 35],
+  [/e-?tjanst|sjalvservice|mina sidor|blankett/, 20],
+  [/english|other languages|sprak|teckensprak|languages/, 15],
+];
+const NEGATIVE = /nyhet|news|kalender|evenemang|press|bygglov|detaljplan|skola|forskola|gymnas|avfall|sophamtning|parkering|lediga jobb|jobba hos|upphandling|kultur|bibliotek|idrott|turism|naringsliv|politik|protokoll|sammantrade/;
+
+export function scoreLink(text: string, url: string, depth: number): number {
+  let path = url;
+  try {
+    const u = new URL(url);
+    path = decodeURIComponent(u.pathname + u.search);
+  } catch {
+    /* keep raw */
+  }
+  const hay = foldDiacritics(`${text} ${path.replace(/[-_/.]+/g, ' ')}`);
+  let score = 0;
+  for (const [re, w] of WORDS) if (re.test(hay)) score += w;
+  if (NEGATIVE.test(hay)) score -= 30;
+  return score - depth * 8;
+}
+
+/** A binary max-heap; equal scores come out in insertion order (breadth-first among equals). */
+export class Frontier {
+  private heap: Array<{ item: FrontierItem; seq: number }> = [];
+  private seq = 0;
+  private readonly known = new Set<string>();
+
+  get size(): number {
+    return this.heap.length;
+  }
+
+  has(url: string): boolean {
+    return this.known.has(url);
+  }
+
+  /** Marks a URL as known without queueing it (fetched some other way). */
+  markKnown(url: string): void {
+    this.known.add(url);
+  }
+
+  push(item: FrontierItem): boolean {
+    if (this.known.has(item.url)) return false;
+    this.known.add(item.url);
+    this.heap.push({ item, seq: this.seq++ });
+    this.up(this.heap.length - 1);
+    return true;
+  }
+
+  pop(): FrontierItem | undefined {
+    const top = this.heap[0];
+    const last = this.heap.pop();
+    if (top && last && this.heap.length > 0) {
+      this.heap[0] = last;
+      this.down(0);
+    }
+    return top?.item;
+  }
+
+  private better(a: number, b: number): boolean {
+    const x = this.heap[a]!;
+    const y = this.heap[b]!;
+    return x.item.score > y.item.score || (x.item.score === y.item.score && x.seq < y.seq);
+  }
+
+  private up(i: number): void {
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.better(i, parent)) break;
+      [this.heap[i], this.heap[parent]] = [this.heap[parent]!, this.heap[i]!];
+      i = parent;
+    }
+  }
+
+  private down(i: number): void {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let best = i;
+      if (l < this.heap.length && this.better(l, best)) best = l;
+      if (r < this.heap.length && this.better(r, best)) best = r;
+      if (best === i) break;
+      [this.heap[i], this.heap[best]] = [this.heap[best]!, this.heap[i]!];
+      i = best;
+    }
+  }
+}
+
+/**
+ * Screens URLs that a site controls and that never end: calendars, repeated path segments from
+ * relative-link bugs, endless query variations. Returns a reason (Swedish) to skip, or null.
+ */
+export class TrapGuard {
+  private readonly shapes = new Map<string, number>();
+
+  constructor(private readonly opts: { maxUrlLength?: number; maxPerShape?: number; maxDepth?: number } = {}) {}
+
+  check(url: string, depth: number): string | null {
+    if (url.length > (this.opts.maxUrlLength ?? 2048)) return 'adressen är orimligt lång (möjlig crawlerfälla)';
+    if (depth > (this.opts.maxDepth ?? 12)) return 'för djupt ner i länkstrukturen';
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      return 'ogiltig adress';
+    }
+    const segments = u.pathname.split('/').filter(Boolean);
+    if (segments.length > 15) return 'orimligt många nivåer i adressen (möjlig crawlerfälla)';
+    if (hasRepeatedRun(segments)) return 'upprepat mönster i adressen (möjlig crawlerfälla)';
+    if ([...u.searchParams].length > 8) return 'för många parametrar i adressen (möjlig crawlerfälla)';
+    // Many URLs that differ only in numbers or query values are a calendar or a listing without end.
+    const shape = `${u.host}${u.pathname.replace(/\d+/g, '#')}?${[...u.searchParams.keys()].sort().join('&')}`;
+    const seen = (this.shapes.get(shape) ?? 0) + 1;
+    this.shapes.set(shape, seen);
+    const dateish = /(^|[?&])(ar|year|manad|month|dag|day|date|datum|vecka|week|from|tom|start|end|kalender|calendar)=/i.test(u.search) || /\d{4}[-/]\d{2}/.test(u.pathname);
+    const limit = dateish ? 6 : (this.opts.maxPerShape ?? 40);
+    if (u.search && seen > limit) return 'samma sida med allt fler varianter av parametrar (kalender eller lista utan slut)';
+    if (!u.search && /#/.test(shape) && seen > limit * 2) return 'många nästan likadana adresser (möjlig crawlerfälla)';
+    return null;
+  }
+}
+
+/** /a/b/a/b/a/b or /x/x/x: the same run of segments three times in a row. */
+function hasRepeatedRun(segments: string[]): boolean {
+  for (let len = 1; len <= 4; len++) {
+    for (let i = 0; i + len * 3 <= segments.length; i++) {
+      const run = segments.slice(i, i + len).join('/');
+      if (segments.slice(i + len, i + 2 * len).join('/') === run && segments.slice(i + 2 * len, i + 3 * len).join('/') === run) return true;
+    }
+  }
+  return false;
+}

@@ -1,0 +1,29 @@
+/**
+ * Fetch first, render only when needed: a page goes to the browser only when what plain HTTP gave
+ * us is missing what a visitor's browser would show (a menu filled by script, an empty app shell).
+ */
+import type { PageModel } from '../page/model.ts';
+
+/** Why this page needs JavaScript to show its content or links, or null when the fetched HTML is enough. */
+export function needsRender(model: PageModel): string | null {
+  const $ = model.dom;
+  if (!$ || model.kind !== 'html') return null;
+  const scripts = $('script').length;
+  if (scripts === 0) return null;
+
+  const emptyMenus = $('nav, [role=navigation], [id*=menu], [class*=menu], [id*=nav], [class*=navigation]')
+    .toArray()
+    .filter((el) => {
+      const $el = $(el);
+      if ($el.parents('nav, [role=navigation]').length > 0 && el.tagName !== 'nav') return false;
+      return $el.find('a[href]').length === 0 && $el.text().trim().length < 20 && $el.children('button').length === 0;
+    });
+  if (emptyMenus.length > 0 && $('nav a[href], [role=navigation] a[href]').length < 3) return 'menyn är tom i HTML-koden och byggs med JavaScript';
+
+  for (const sel of ['#app', '#root', '#__next', '[data-reactroot]', '[ng-app]', '#main-app']) {
+    const el = $(sel);
+    if (el.length > 0 && el.text().trim().length < 40) return 'sidans innehåll byggs med JavaScript';
+  }
+  if (model.mainText.length < 120 && model.links.length < 5) return 'sidan har nästan ingen text eller länkar utan JavaScript';
+  return null;
+}

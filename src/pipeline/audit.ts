@@ -1,0 +1,185 @@
+/**
+ * The audit: crawl every kommun politely into the snapshot store, judge each from its snapshot,
+ * score and rank, write results.json. Kommuner run in parallel and fail alone; each finished
+ * kommun is on disk at once, so a crash loses only the kommuner in progress.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import PQueue from 'p-queue';
+import { AddressGuard } from '../crawl/address-guard.ts';
+import { ensureChromium } from '../crawl/browser.ts';
+import { FetchFailure, Fetcher } from '../crawl/fetcher.ts';
+import { HostScheduler } from '../crawl/host-scheduler.ts';
+import { Renderer } from '../crawl/renderer.ts';
+import { crawlDelayOf, isAllowedBy, RobotsCache, type RobotsFetch } from '../crawl/robots.ts';
+import { crawlKommun } from '../crawl/site-crawler.ts';
+import type { Kommun } from '../registry/registry.ts';
+import type { RuleSet } from '../rules/loader.ts';
+import { compileDefinitions } from '../rules/site-model.ts';
+import { readSnapshot } from '../snapshot/store.ts';
+import { ROBOTS_TOKEN, TOOL, USER_AGENT } from '../tool.ts';
+import { writeJsonAtomic } from '../util/atomic-write.ts';
+import { errorKommun, judgeKommun, type JudgedKommun } from './judge.ts';
+import { writeResults, type RunInfo } from './results.ts';
+
+export interface AuditOptions {
+  kommuner: Kommun[];
+  out: string;
+  rules: RuleSet;
+  allowPrivate: boolean;
+  insecure: boolean;
+  maxPages: number;
+  /** Kommuner crawled at once. */
+  concurrency: number;
+  perHost: number;
+  siteTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** false: never start the browser (pages that need JavaScript are read as fetched). */
+  render: boolean;
+  /** Start over instead of continuing an interrupted run in the same folder. */
+  fresh: boolean;
+  log: (line: string) => void;
+}
+
+export interface AuditOutcome {
+  resultsFile: string;
+  kommuner: JudgedKommun[];
+  run: RunInfo;
+}
+
+export function snapshotRootOf(out: string): string {
+  return join(out, 'snapshots');
+}
+
+export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
+  const snapshotRoot = snapshotRootOf(opts.out);
+  if (opts.fresh) await rm(snapshotRoot, { recursive: true, force: true });
+  await mkdir(snapshotRoot, { recursive: true });
+
+  const earlier = opts.fresh ? null : await readRunFile(snapshotRoot);
+  const run: RunInfo = {
+    id: earlier?.id ?? randomUUID(),
+    startedAt: earlier?.startedAt ?? new Date().toISOString(),
+    finishedAt: '',
+    tool: { name: TOOL.name, version: TOOL.version },
+    userAgent: USER_AGENT,
+    rulesVersion: opts.rules.version,
+    kommuner: opts.kommuner.map((k) => ({ kommunkod: k.kommunkod, namn: k.namn, webbplats: k.webbplats })),
+  };
+  await writeJsonAtomic(join(snapshotRoot, 'run.json'), run);
+
+  const scheduler = new HostScheduler({ perHostConcurrency: opts.perHost, globalConcurrency: Math.max(8, opts.concurrency * opts.perHost * 2) });
+  const guard = new AddressGuard({ allowPrivate: opts.allowPrivate, registryHosts: opts.kommuner.map((k) => k.webbplats) });
+  const robotsFetcher = new Fetcher({ userAgent: USER_AGENT, guard, scheduler, insecureTls: opts.insecure });
+  const robotsFetch: RobotsFetch = async (url, maxRedirects) => {
+    const r = await robotsFetcher.fetch({ url, maxRedirects, maxBytes: 600 * 1024, onTooLarge: 'truncate', timeoutMs: opts.requestTimeoutMs, accept: 'text/plain,*/*;q=0.5' });
+    return { status: r.status, body: r.body.toString('utf8'), finalUrl: r.finalUrl };
+  };
+  const robots = new RobotsCache(robotsFetch, ROBOTS_TOKEN);
+  const delaysSet = new Set<string>();
+  const fetcher = new Fetcher({
+    userAgent: USER_AGENT,
+    guard,
+    scheduler,
+    insecureTls: opts.insecure,
+    // Every hop of every fetch, the browser's included, asks robots.txt first.
+    beforeHop: async (url) => {
+      if (url.pathname === '/robots.txt') return;
+      const policy = await robots.policyFor(url);
+      const delay = crawlDelayOf(policy);
+      if (delay && !delaysSet.has(url.origin)) {
+        delaysSet.add(url.origin);
+        scheduler.setCrawlDelay(url.origin, delay);
+      }
+      if (!isAllowedBy(policy, url.href)) throw new FetchFailure('disallowed', url.href);
+    },
+  });
+  let browserWarned = false;
+  const renderer = new Renderer({
+    executablePath: () => {
+      try {
+        return ensureChromium(opts.log);
+      } catch (e) {
+        if (!browserWarned) opts.log(`Varning: ${(e as Error).message} Sidor som kräver JavaScript läses utan webbläsare.`);
+        browserWarned = true;
+        throw e;
+      }
+    },
+    fetcher,
+    userAgent: USER_AGENT,
+    timeoutMs: opts.requestTimeoutMs,
+  });
+
+  const definitions = compileDefinitions(opts.rules.definitions);
+  const judged = new Map<string, JudgedKommun>();
+  const queue = new PQueue({ concurrency: opts.concurrency });
+  let done = 0;
+  const total = opts.kommuner.length;
+  const t0 = Date.now();
+
+  try {
+    await Promise.all(
+      opts.kommuner.map((kommun) =>
+        queue.add(async () => {
+          const started = Date.now();
+          let result: JudgedKommun;
+          let reused = false;
+          try {
+            let snapshot = await readSnapshot(snapshotRoot, kommun.kommunkod);
+            if (snapshot) {
+              reused = true;
+            } else {
+              const session = opts.render ? renderer.session() : null;
+              try {
+                await crawlKommun(
+                  kommun,
+                  { fetcher, robots, render: session, definitions, searchQuery: opts.rules.definitions.searchQuery, userAgent: USER_AGENT },
+                  { snapshotRoot, maxPages: opts.maxPages, siteTimeoutMs: opts.siteTimeoutMs, pageConcurrency: Math.max(2, opts.perHost * 2) },
+                );
+              } finally {
+                await session?.close();
+              }
+              snapshot = await readSnapshot(snapshotRoot, kommun.kommunkod);
+            }
+            result = snapshot ? await judgeKommun(snapshot, opts.rules) : internalError(kommun, opts.rules, 'ögonblicksbilden kunde inte läsas');
+          } catch (e) {
+            result = internalError(kommun, opts.rules, (e as Error).message ?? String(e));
+          }
+          await writeJsonAtomic(join(opts.out, 'kommuner', `${kommun.kommunkod}.json`), result);
+          judged.set(kommun.kommunkod, result);
+          done++;
+          const what = result.status === 'error' ? `ej granskad: ${result.reason}` : `${result.score} poäng, ${result.pagesFetched} sidor`;
+          opts.log(`[${done}/${total}] ${kommun.kommunkod} ${kommun.namn}: ${what}${reused ? ' (från tidigare körning)' : ''} (${secs(Date.now() - started)})`);
+        }),
+      ),
+    );
+  } finally {
+    await renderer.close();
+    await Promise.allSettled([fetcher.close(), robotsFetcher.close()]);
+  }
+
+  run.finishedAt = new Date().toISOString();
+  run.browser = (await renderer.version()) ?? undefined;
+  const ordered = opts.kommuner.map((k) => judged.get(k.kommunkod)!);
+  const resultsFile = await writeResults(opts.out, run, ordered, opts.rules);
+  opts.log(`Klart på ${secs(Date.now() - t0)}.`);
+  return { resultsFile, kommuner: ordered, run };
+}
+
+function internalError(kommun: Kommun, rules: RuleSet, message: string): JudgedKommun {
+  const now = new Date().toISOString();
+  return errorKommun({ ...kommun, pagesFetched: 0, startedAt: now, finishedAt: now }, rules, `Granskningen av webbplatsen avbröts av ett internt fel: ${message}`);
+}
+
+async function readRunFile(root: string): Promise<RunInfo | null> {
+  try {
+    return JSON.parse(await readFile(join(root, 'run.json'), 'utf8')) as RunInfo;
+  } catch {
+    return null;
+  }
+}
+
+function secs(ms: number): string {
+  return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}

@@ -1,0 +1,64 @@
+/**
+ * DIR/results.json — the contract of design.md. Other tools and the index team read it; change
+ * it only on purpose. Extra fields are allowed, the documented ones are required.
+ */
+import { z } from 'zod';
+import { STATUSES } from '../rules/schema.ts';
+
+export const EvidenceSchema = z
+  .object({
+    url: z.string(),
+    clicks: z.number().int().nullable(),
+    path: z.array(z.string()).nullable(),
+    excerpt: z.string(),
+    screenshot: z.string().nullable().optional(),
+    snapshot: z.string().nullable(),
+    capturedAt: z.string().nullable(),
+  })
+  .passthrough();
+
+export const CriterionResultSchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(STATUSES),
+    weight: z.number(),
+    points: z.number(),
+    reason: z.string(),
+    evidence: z.array(EvidenceSchema),
+  })
+  .passthrough();
+
+export const KommunResultSchema = z
+  .object({
+    kommunkod: z.string(),
+    namn: z.string(),
+    webbplats: z.string(),
+    status: z.enum(['audited', 'error']),
+    score: z.number().nullable(),
+    rank: z.number().int().positive().nullable(),
+    reason: z.string().nullable(),
+    pagesFetched: z.number().int().nonnegative(),
+    criteria: z.array(CriterionResultSchema),
+  })
+  .passthrough()
+  .superRefine((k, ctx) => {
+    if (k.status === 'error' && (k.score !== null || k.rank !== null)) ctx.addIssue({ code: 'custom', message: 'en kommun med status error har varken poäng eller placering' });
+    if (k.status === 'error' && !k.reason) ctx.addIssue({ code: 'custom', message: 'en kommun med status error behöver ett skäl (reason)' });
+    if (k.status === 'audited' && k.score === null) ctx.addIssue({ code: 'custom', message: 'en granskad kommun behöver ett poängtal' });
+  });
+
+export const RunSchema = z
+  .object({
+    id: z.string(),
+    startedAt: z.string(),
+    finishedAt: z.string(),
+    tool: z.object({ name: z.string(), version: z.string() }).passthrough(),
+    rules: z.array(z.object({ id: z.string(), weight: z.number() }).passthrough()),
+  })
+  .passthrough();
+
+export const ResultsSchema = z.object({ run: RunSchema, kommuner: z.array(KommunResultSchema) }).passthrough();
+
+export type Results = z.infer<typeof ResultsSchema>;
+export type KommunResult = z.infer<typeof KommunResultSchema>;
+export type CriterionResult = z.infer<typeof CriterionResultSchema>;

@@ -1,0 +1,143 @@
+/**
+ * Judges one rule on one kommun's site model: pass, partial, fail or manual, with the reason and
+ * the evidence (or, for a fail, the search trail). Generic: it knows levels, documents and
+ * conditions, never a criterion.
+ */
+import { decodeForMatching } from '../util/url.ts';
+import { evaluate, pagesIn, type CondResult, type EvalContext, type Match } from './conditions.ts';
+import type { Condition, Rule, Status } from './schema.ts';
+import type { SiteModel } from './site-model.ts';
+
+export interface Evidence {
+  url: string;
+  clicks: number | null;
+  path: string[] | null;
+  excerpt: string;
+  /** Content hash of the stored snapshot the verdict was judged on. */
+  snapshot: string | null;
+  capturedAt: string | null;
+  /** Found in a linked document (PDF, Word) rather than on a web page. */
+  document?: boolean;
+  /** What to outline on the page (used by the screenshot step). */
+  highlight?: { text?: string; href?: string; selector?: string };
+}
+
+export interface Trail {
+  pagesExamined: Array<{ url: string; clicks: number | null; title: string }>;
+  search?: { outcome: string; query: string; resultsUrl?: string; hits: Array<{ url: string; text: string }> };
+  notes: string[];
+}
+
+export interface Outcome {
+  id: string;
+  status: Status;
+  weight: number;
+  points: number;
+  reason: string;
+  evidence: Evidence[];
+  trail?: Trail;
+}
+
+const MAX_EVIDENCE = 5;
+
+export function pointsFor(status: Status, weight: number): number {
+  return status === 'pass' ? weight : status === 'partial' ? weight / 2 : 0;
+}
+
+export function judgeRule(rule: Rule, site: SiteModel): Outcome {
+  const web: EvalContext = { site, scope: rule.scope, documents: false };
+  const withDocs: EvalContext = { ...web, documents: true };
+  const run = (cond: Condition | undefined, ctx: EvalContext): CondResult | undefined => (cond ? evaluate(cond, ctx) : undefined);
+
+  const blocked = blockedScopeReason(rule, site);
+  if (blocked) return outcome(rule, 'manual', blocked, [], site, []);
+
+  const passWeb = run(rule.pass, web)!;
+  if (passWeb.matches.length) return outcome(rule, 'pass', rule.reasons.pass, passWeb.matches, site);
+  const passDocs = run(rule.pass, withDocs)!;
+  if (rule.documents === 'full' && passDocs.matches.length) return outcome(rule, 'pass', rule.reasons.pass, passDocs.matches, site);
+
+  const partialWeb = run(rule.partial, web);
+  if (partialWeb?.matches.length) return outcome(rule, 'partial', rule.reasons.partial!, partialWeb.matches, site);
+
+  const notes = [...passDocs.notes, ...(partialWeb?.notes ?? [])];
+  if (passDocs.matches.length) {
+    const why = `${rule.reasons.pass}, men bara i ett länkat dokument (PDF/Word), vilket räknas en nivå lägre`;
+    if (rule.partial) return outcome(rule, 'partial', why, passDocs.matches, site);
+    return outcome(rule, 'fail', `${rule.reasons.fail}. ${why}.`, passDocs.matches, site, notes);
+  }
+  const partialDocs = run(rule.partial, withDocs);
+  if (rule.documents === 'full' && partialDocs?.matches.length) return outcome(rule, 'partial', rule.reasons.partial!, partialDocs.matches, site);
+
+  const cantTell = [...passDocs.cantTell, ...(partialDocs?.cantTell ?? [])];
+  if (cantTell.length) return outcome(rule, 'manual', unique(cantTell).join('; '), [], site, notes);
+  const detail = unique(notes)[0];
+  return outcome(rule, 'fail', detail ? `${rule.reasons.fail} (${detail})` : rule.reasons.fail, [], site, notes);
+}
+
+/**
+ * Content criteria need the hemtjänst pages. When robots.txt forbids the very pages that look
+ * like them, nothing can be judged: a person must look (criteria.md § Statuses, manual).
+ */
+function blockedScopeReason(rule: Rule, site: SiteModel): string | null {
+  if (!rule.scope.startsWith('hemtjanst') || site.hemtjanstPages.length > 0) return null;
+  const blocked = site.snapshot.summary.skipped.filter(
+    (s) => /robots/i.test(s.reason) && (site.patterns.heading.test(s.text ?? '') || site.patterns.heading.test(decodeForMatching(s.url))),
+  );
+  if (blocked.length === 0) return null;
+  return `Sidan som ser ut att handla om hemtjänst (${blocked[0]!.url}) får inte hämtas enligt webbplatsens robots.txt; en person behöver bedöma kriteriet`;
+}
+
+function outcome(rule: Rule, status: Status, reason: string, matches: Match[], site: SiteModel, notes: string[] = []): Outcome {
+  const out: Outcome = {
+    id: rule.id,
+    status,
+    weight: rule.weight,
+    points: pointsFor(status, rule.weight),
+    reason,
+    evidence: toEvidence(matches),
+  };
+  if (status === 'fail' || status === 'manual') out.trail = trailOf(rule, site, notes);
+  return out;
+}
+
+function toEvidence(matches: Match[]): Evidence[] {
+  const seen = new Set<string>();
+  const out: Evidence[] = [];
+  for (const m of matches) {
+    if (!m.page) continue;
+    const key = `${m.page.record.finalUrl}\n${m.excerpt}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const r = m.page.record;
+    out.push({
+      url: r.finalUrl,
+      clicks: m.page.clicks,
+      path: m.page.path,
+      excerpt: m.excerpt,
+      snapshot: r.bodyHash ?? null,
+      capturedAt: r.fetchedAt,
+      ...(m.page.isDocument ? { document: true } : {}),
+      ...(m.target ? { highlight: m.target } : {}),
+    });
+    if (out.length >= MAX_EVIDENCE) break;
+  }
+  return out;
+}
+
+function trailOf(rule: Rule, site: SiteModel, notes: string[]): Trail {
+  const ctx: EvalContext = { site, scope: rule.scope, documents: true };
+  const examined = pagesIn(rule.scope, ctx)
+    .slice(0, 40)
+    .map((p) => ({ url: p.record.finalUrl, clicks: p.clicks, title: p.model.title || p.model.h1[0] || '' }));
+  const s = site.snapshot.summary.search;
+  const trail: Trail = { pagesExamined: examined, notes: unique(notes) };
+  if (rule.scope.startsWith('hemtjanst') && site.hemtjanstPages.length === 0) trail.notes.unshift('Ingen hemtjänstsida hittades, varken via länkar, webbplatskarta eller sökning');
+  if (s) trail.search = { outcome: s.outcome, query: s.query, resultsUrl: s.resultsUrl, hits: s.hits.slice(0, 10) };
+  return trail;
+}
+
+function unique(list: string[]): string[] {
+  return [...new Set(list)];
+}
+
