@@ -6,6 +6,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { classifyAddress, isIpLiteral } from '../crawl/address-guard.ts';
 import { BrowserMissingError, ensureChromium, findChromium } from '../crawl/browser.ts';
 import { runAudit } from '../pipeline/audit.ts';
 import { EvaluateInputError, runEvaluate } from '../pipeline/evaluate.ts';
@@ -183,7 +184,23 @@ async function chooseKommuner(o: { kommuner?: string; only?: string; url?: strin
   return o.only ? selectKommuner(all, [o.only]) : all;
 }
 
+/**
+ * A registry that names internal addresses is refused unless the user says so: a crawler run from
+ * inside an organisation's network must not be pointed into it by a list.
+ */
+function refusePrivateHosts(kommuner: Kommun[], allowPrivate: boolean): void {
+  if (allowPrivate) return;
+  const internal = kommuner.filter((k) => {
+    const host = new URL(k.webbplats).hostname;
+    return host === 'localhost' || host.endsWith('.localhost') || (isIpLiteral(host) && classifyAddress(host) !== 'public');
+  });
+  if (internal.length === 0) return;
+  const list = internal.slice(0, 5).map((k) => `${k.kommunkod} ${k.namn} (${k.webbplats})`).join(', ');
+  throw new UsageError(`${list}${internal.length > 5 ? ` och ${internal.length - 5} till` : ''} ligger på en intern adress. Sådana granskas bara med --allow-private (test, demo, interna testmiljöer).`);
+}
+
 async function auditAndSummarize(kommuner: Kommun[], o: AuditCliOptions, io: Io): Promise<void> {
+  refusePrivateHosts(kommuner, o.allowPrivate);
   const rules = await loadRules(o.rules);
   await ensureWritable(o.out);
   const log = o.quiet ? () => {} : io.err;

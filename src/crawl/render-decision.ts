@@ -24,6 +24,6 @@ export function needsRender(model: PageModel): string | null {
     const el = $(sel);
     if (el.length > 0 && el.text().trim().length < 40) return 'sidans innehåll byggs med JavaScript';
   }
-  if (model.mainText.length < 120 && model.links.length < 5) return 'sidan har nästan ingen text eller länkar utan JavaScript';
+  if (model.mainText.length < 60 && model.links.length < 3) return 'sidan har nästan ingen text eller länkar utan JavaScript';
   return null;
 }

@@ -36,13 +36,17 @@ export function extractHtml(html: string, url: string): PageModel {
   const title = normalizeInline($('head > title').first().text() || $('title').first().text());
   const ogType = ($('meta[property="og:type"]').attr('content') ?? '').toLowerCase() || undefined;
 
-  $(DROPPED).remove();
+  // Scripts and templates stay in the DOM (a rule may look for a read-aloud script), but no text
+  // or link inside them is something a visitor sees.
   const hidden = hiddenElements($, html);
+  for (const el of $(DROPPED).toArray()) hidden.add(el);
 
   const main = findMain($);
   const mainSet = new Set<AnyNode>();
   if (main) for (const el of $(main).find('*').toArray()) mainSet.add(el);
   const excludedInMain = new Set<AnyNode>();
+  // Without a main area, the global parts may sit anywhere (often inside a page wrapper).
+  const globals = new Set<AnyNode>();
   if (main) {
     for (const el of $(main).find(NON_CONTENT_IN_MAIN).toArray()) {
       excludedInMain.add(el);
@@ -50,7 +54,6 @@ export function extractHtml(html: string, url: string): PageModel {
     }
   } else {
     // No main area: the content is the body without its global parts.
-    const globals = new Set<AnyNode>();
     for (const el of $(GLOBAL_PARTS).toArray()) {
       globals.add(el);
       for (const d of $(el).find('*').toArray()) globals.add(d);
@@ -61,8 +64,7 @@ export function extractHtml(html: string, url: string): PageModel {
 
   const bodyRoot = $('body').get(0) ?? $.root().get(0);
   const pageText = bodyRoot ? visibleText(bodyRoot, hidden) : '';
-  const mainRoots = main ? [main] : $('body').children().toArray().filter((el) => mainSet.has(el));
-  const mainText = normalizeBlock(mainRoots.map((r) => visibleText(r, hidden, excludedInMain)).join('\n'));
+  const mainText = normalizeBlock(main ? visibleText(main, hidden, excludedInMain) : bodyRoot ? visibleText(bodyRoot, hidden, globals) : '');
 
   const h1 = $('h1')
     .toArray()
@@ -81,7 +83,7 @@ export function extractHtml(html: string, url: string): PageModel {
     if (!href) continue;
     const $el = $(el);
     const label = normalizeInline(
-      [$el.text(), $el.attr('aria-label'), $el.attr('title'), $el.find('img[alt]').attr('alt')].filter(Boolean).join(' '),
+      [$el.text(), $el.attr('aria-label'), $el.attr('title'), $el.find('img[alt]').attr('alt'), (el as Element).tagName === 'area' ? $el.attr('alt') : undefined].filter(Boolean).join(' '),
     );
     links.push({ href, text: label, inMain: inMain(el), visible: !isHidden(el, hidden) });
   }
