@@ -41,7 +41,9 @@ export function scoreLink(text: string, url: string, depth: number): number {
   let score = 0;
   for (const [re, w] of WORDS) if (re.test(hay)) score += w;
   if (NEGATIVE.test(hay)) score -= 30;
-  return score - depth * 8;
+  // Filters and listings (?kategori=…&sida=2) rarely hold content pages of their own.
+  const params = url.includes('?') ? url.split('?')[1]!.split('&').length : 0;
+  return score - depth * 8 - params * 10;
 }
 
 /** A binary max-heap; equal scores come out in insertion order (breadth-first among equals). */
@@ -131,11 +133,22 @@ export class TrapGuard {
     const segments = u.pathname.split('/').filter(Boolean);
     if (segments.length > 15) return 'orimligt många nivåer i adressen (möjlig crawlerfälla)';
     if (hasRepeatedRun(segments)) return 'upprepat mönster i adressen (möjlig crawlerfälla)';
-    if ([...u.searchParams].length > 8) return 'för många parametrar i adressen (möjlig crawlerfälla)';
+    const keys = [...u.searchParams.keys()];
+    if (keys.length > 8) return 'för många parametrar i adressen (möjlig crawlerfälla)';
+    const counts = new Map<string, number>();
+    for (const k of keys) counts.set(k, (counts.get(k) ?? 0) + 1);
+    // ?kategori=a&kategori=b&… is how filter links grow without end; arrays (tag[]=) are named so.
+    if ([...counts].some(([k, n]) => n > 1 && !k.endsWith('[]'))) return 'samma parameter upprepas i adressen (möjlig crawlerfälla)';
     // Many URLs that differ only in numbers or query values are a calendar or a listing without end.
-    const shape = `${u.host}${u.pathname.replace(/\d+/g, '#')}?${[...u.searchParams.keys()].sort().join('&')}`;
+    const path = `${u.host}${u.pathname.replace(/\d+/g, '#')}`;
+    const shape = `${path}?${[...counts.keys()].sort().join('&')}`;
     const seen = (this.shapes.get(shape) ?? 0) + 1;
     this.shapes.set(shape, seen);
+    if (u.search) {
+      const variants = (this.shapes.get(`${path}?*`) ?? 0) + 1;
+      this.shapes.set(`${path}?*`, variants);
+      if (variants > (this.opts.maxPerShape ?? 40)) return 'samma sida med allt fler varianter av parametrar (möjlig crawlerfälla)';
+    }
     const dateish = /(^|[?&])(ar|year|manad|month|dag|day|date|datum|vecka|week|from|tom|start|end|kalender|calendar)=/i.test(u.search) || /\d{4}[-/]\d{2}/.test(u.pathname);
     const limit = dateish ? 6 : (this.opts.maxPerShape ?? 40);
     if (u.search && seen > limit) return 'samma sida med allt fler varianter av parametrar (kalender eller lista utan slut)';

@@ -101,6 +101,9 @@ export class HostScheduler {
             return { value: await task() };
           } finally {
             h.inFlight--;
+            // Under a Crawl-delay the wait counts from the end of the previous request: a slow
+            // connection set-up must not bring two requests' arrivals closer than the delay.
+            if (h.spacingMs > 0) h.lastStart = now();
           }
         });
         if (outcome) return outcome.value;
@@ -110,7 +113,7 @@ export class HostScheduler {
 
   /**
    * robots.txt Crawl-delay: from now on one request at a time, each start at least `seconds`
-   * (plus a small margin) after the previous start. Capping absurd values is the caller's call.
+   * (plus a small margin) after the previous request ended. Capping absurd values is the caller's call.
    */
   setCrawlDelay(origin: string, seconds: number): void {
     const h = this.host(origin);

@@ -77,6 +77,8 @@ export function extractHtml(html: string, url: string): PageModel {
     .map((el) => normalizeInline($(el).text()))
     .filter(Boolean);
 
+  const breadcrumb = breadcrumbOf($);
+
   const links: PageLink[] = [];
   for (const el of $('a[href], area[href]').toArray()) {
     const href = absolutize($(el).attr('href') ?? '', base);
@@ -97,6 +99,7 @@ export function extractHtml(html: string, url: string): PageModel {
     title,
     h1,
     headings,
+    breadcrumb,
     mainText,
     pageText: normalizeBlock(pageText),
     links,
@@ -107,6 +110,15 @@ export function extractHtml(html: string, url: string): PageModel {
     },
     dom: $,
   };
+}
+
+/** The crumbs of the breadcrumb trail, from the start page to this page. */
+function breadcrumbOf($: Doc): string[] {
+  const trail = $('[class*=breadcrumb], [id*=breadcrumb], [class*=brodsmul], [aria-label*=rödsmul], [aria-label*=readcrumb]').first();
+  if (trail.length === 0) return [];
+  const items = trail.find('li').toArray();
+  const crumbs = items.length > 0 ? items.map((li) => $(li).text()) : trail.text().split(/[›>»|/]/);
+  return crumbs.map(normalizeInline).filter(Boolean);
 }
 
 function baseUrl($: Doc, url: string): string {
@@ -208,7 +220,7 @@ function hiddenSelectorsFromStyles(html: string): string[] {
   const out: string[] = [];
   const styleBlocks = html.match(/<style[^>]*>[\s\S]*?<\/style>/gi) ?? [];
   for (const block of styleBlocks) {
-    const css = block.replace(/<\/?style[^>]*>/gi, '').replace(/\/\*[\s\S]*?\*\//g, '');
+    const css = withoutAtRules(block.replace(/<\/?style[^>]*>/gi, '').replace(/\/\*[\s\S]*?\*\//g, ''));
     for (const rule of css.matchAll(/([^{}]+)\{([^{}]*)\}/g)) {
       const decl = (rule[2] ?? '').replace(/\s+/g, '').toLowerCase();
       if (!/display:none|visibility:hidden/.test(decl)) continue;
@@ -218,6 +230,36 @@ function hiddenSelectorsFromStyles(html: string): string[] {
         if (/^[.#][\w-]+$/.test(s) || /^[a-z]+[.#][\w-]+$/i.test(s)) out.push(s);
       }
     }
+  }
+  return out;
+}
+
+/**
+ * The CSS without its at-rules: a rule inside @media (print, small screens…) or @supports does not
+ * always apply, and read naively its inner rules would look like top-level ones.
+ */
+function withoutAtRules(css: string): string {
+  let out = '';
+  let i = 0;
+  while (i < css.length) {
+    const at = css.indexOf('@', i);
+    if (at === -1) {
+      out += css.slice(i);
+      break;
+    }
+    out += css.slice(i, at);
+    let j = at;
+    while (j < css.length && css[j] !== '{' && css[j] !== ';') j++;
+    if (css[j] !== '{') {
+      i = j + 1; // @import …; @charset …;
+      continue;
+    }
+    let depth = 0;
+    for (; j < css.length; j++) {
+      if (css[j] === '{') depth++;
+      else if (css[j] === '}' && --depth === 0) break;
+    }
+    i = j + 1;
   }
   return out;
 }

@@ -29,6 +29,8 @@ export interface PageModel {
   title: string;
   h1: string[];
   headings: string[];
+  /** The breadcrumb's crumbs (Start, Omsorg, Hemtjänst); empty when the page has none. */
+  breadcrumb: string[];
   /** Visible text of the main content, blocks separated by newlines. */
   mainText: string;
   /** Visible text of the whole page. */
@@ -49,6 +51,7 @@ export function documentModel(url: string, kind: 'pdf' | 'docx', text: string): 
     title: firstLine.slice(0, 200),
     h1: [],
     headings: [],
+    breadcrumb: [],
     mainText: text,
     pageText: text,
     links: [],

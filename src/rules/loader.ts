@@ -8,7 +8,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as cheerio from 'cheerio';
-import { isMap, isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { compilePattern } from '../page/text.ts';
 import { DefinitionsSchema, RuleSchema, type Definitions, type Rule } from './schema.ts';
@@ -81,7 +81,17 @@ export async function checkRules(dir = DEFAULT_RULES_DIR): Promise<{ ruleSet?: R
   const defsFile = parsed.find((p) => p.file === DEFINITIONS_FILE);
   if (defsFile) {
     definitions = validate(DefinitionsSchema, defsFile, shown(defsFile.file), problems);
-    if (definitions) checkPatterns(definitions, defsFile, shown(defsFile.file), definitions.patterns, problems);
+    if (definitions) {
+      checkPatterns(definitions, defsFile, shown(defsFile.file), definitions.patterns, problems);
+      // Each named pattern on its own line, used or not.
+      for (const [name, body] of Object.entries(definitions.patterns)) {
+        try {
+          compilePattern(expandMacros(body, definitions.patterns));
+        } catch (e) {
+          problems.push({ file: shown(defsFile.file), line: lineOf(defsFile, ['patterns', name]), message: `patterns.${name}: ogiltigt mönster "${body}": ${(e as Error).message}` });
+        }
+      }
+    }
   }
 
   const rules: Rule[] = [];
@@ -89,13 +99,14 @@ export async function checkRules(dir = DEFAULT_RULES_DIR): Promise<{ ruleSet?: R
   for (const p of parsed) {
     if (p.file === DEFINITIONS_FILE || p.file.startsWith('_')) continue;
     const rule = validate(RuleSchema, p, shown(p.file), problems);
+    // Patterns and selectors are checked even when the schema is not met: every problem at once.
+    if (definitions) checkPatterns(p.doc.toJS(), p, shown(p.file), definitions.patterns, problems);
     if (!rule) continue;
     const expected = basename(p.file).replace(/\.ya?ml$/i, '');
     if (rule.id !== expected) problems.push({ file: shown(p.file), line: lineOf(p, ['id']), message: `id "${rule.id}" stämmer inte med filnamnet; döp filen till ${rule.id}.yaml eller ändra id` });
     const earlier = seen.get(rule.id);
     if (earlier) problems.push({ file: shown(p.file), line: lineOf(p, ['id']), message: `id "${rule.id}" finns redan i ${earlier}; varje kriterium ska ha ett eget id` });
     seen.set(rule.id, shown(p.file));
-    if (definitions) checkPatterns(rule, p, shown(p.file), definitions.patterns, problems);
     rules.push(rule);
   }
   if (rules.length === 0 && problems.length === 0) problems.push({ file: dir, message: 'inga regelfiler hittades' });
@@ -111,33 +122,43 @@ function validate<T>(schema: z.ZodType<T>, p: ParsedFile, shownName: string, pro
     const path = issue.path.map((k) => (typeof k === 'symbol' ? String(k) : k));
     const where = path.length ? `${path.join('.')}: ` : '';
     let message = issue.message;
-    if (issue.code === 'unrecognized_keys') message = `okänd nyckel ${(issue as { keys?: string[] }).keys?.map((k) => `"${k}"`).join(', ')} (stavfel?)`;
+    let line = lineOf(p, path);
+    // A condition's issues are re-raised as custom ones (schema.ts), but they keep their keys.
+    const keys = (issue as { keys?: unknown }).keys;
+    if (Array.isArray(keys) && keys.length > 0) {
+      message = `okänd nyckel ${keys.map((k) => `"${String(k)}"`).join(', ')} (stavfel?)`;
+      // Point at the unknown key itself, not at the map that holds it.
+      line = lineOf(p, [...path, String(keys[0])]) ?? line;
+    }
     if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) message = 'saknas';
-    problems.push({ file: shownName, line: lineOf(p, path), message: `${where}${message}` });
+    problems.push({ file: shownName, line, message: `${where}${message}` });
   }
   return undefined;
 }
 
-/** The line of the deepest node of the path that exists in the YAML document. */
+/**
+ * The line of the deepest part of the path that exists in the YAML document: a key's own line
+ * (so an unknown or misspelt key is found where it is written), a sequence item's line, and for a
+ * missing key the line of the key that should hold it.
+ */
 function lineOf(p: ParsedFile, path: Array<string | number>): number | undefined {
+  const line = (offset: number) => p.lines.linePos(offset).line;
   for (let n = path.length; n >= 0; n--) {
-    const node = n === 0 ? p.doc.contents : p.doc.getIn(path.slice(0, n), true);
-    if (isNode(node) && node.range) {
-      // For a missing key, point at the map that should hold it.
-      return p.lines.linePos(node.range[0]).line;
-    }
-    if (n > 0 && isMap(p.doc.getIn(path.slice(0, n - 1), true))) {
-      const parent = p.doc.getIn(path.slice(0, n - 1), true);
+    if (n > 0) {
+      const parent = n === 1 ? p.doc.contents : p.doc.getIn(path.slice(0, n - 1), true);
       if (isMap(parent)) {
-        const pair = parent.items.find((it) => isNode(it.key) && (it.key as { value?: unknown }).value === path[n - 1]);
-        if (pair && isNode(pair.key) && pair.key.range) return p.lines.linePos(pair.key.range[0]).line;
+        const pair = parent.items.find((it) => isScalar(it.key) && String(it.key.value) === String(path[n - 1]));
+        if (pair && isNode(pair.key) && pair.key.range) return line(pair.key.range[0]);
+        continue;
       }
     }
+    const node = n === 0 ? p.doc.contents : p.doc.getIn(path.slice(0, n), true);
+    if (isNode(node) && node.range) return line(node.range[0]);
   }
   return undefined;
 }
 
-const PATTERN_KEYS = new Set(['text', 'near', 'unless', 'href', 'target', 'count', 'title', 'heading', 'url', 'lang', 'linkText', 'aboutText', 'alsoHeading', 'notUrl', 'notTitle', 'notOgType']);
+const PATTERN_KEYS = new Set(['text', 'near', 'unless', 'href', 'target', 'count', 'title', 'heading', 'url', 'lang', 'linkText', 'aboutText', 'alsoHeading', 'notUrl', 'notTitle', 'notOgType', 'notBreadcrumb']);
 
 /** Every pattern must compile once its {macros} are expanded; every selector must parse. */
 function checkPatterns(value: unknown, p: ParsedFile, shownName: string, macros: Record<string, string>, problems: RuleProblem[], path: Array<string | number> = []): void {
@@ -148,13 +169,14 @@ function checkPatterns(value: unknown, p: ParsedFile, shownName: string, macros:
   if (typeof value !== 'object' || value === null) return;
   for (const [key, v] of Object.entries(value)) {
     const here = [...path, key];
-    if (typeof v === 'string' && PATTERN_KEYS.has(key) && path[0] !== 'reasons') {
+    // A rule's own title (top level) is a name, not a pattern.
+    if (typeof v === 'string' && PATTERN_KEYS.has(key) && path.length > 0 && path[0] !== 'reasons') {
       try {
         compilePattern(expandMacros(v, macros));
       } catch (e) {
         problems.push({ file: shownName, line: lineOf(p, here), message: `${here.join('.')}: ogiltigt mönster "${v}": ${(e as Error).message}` });
       }
-    } else if (typeof v === 'string' && key === 'element') {
+    } else if (typeof v === 'string' && (key === 'element' || key === 'notElement')) {
       try {
         cheerio.load('<p></p>')(v);
       } catch (e) {

@@ -206,6 +206,10 @@ export const DefinitionsSchema = z
         notUrl: Pattern.optional(),
         notTitle: Pattern.optional(),
         notOgType: Pattern.optional(),
+        /** A breadcrumb through news or events. */
+        notBreadcrumb: Pattern.optional(),
+        /** Markup of a post or news article (CSS selector). */
+        notElement: z.string().min(1).optional(),
       })
       .strict(),
     /** What makes a link an e-service link (criteria.md § Terms). */

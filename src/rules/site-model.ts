@@ -44,6 +44,8 @@ export interface CompiledDefinitions {
   notUrl?: RegExp;
   notTitle?: RegExp;
   notOgType?: RegExp;
+  notBreadcrumb?: RegExp;
+  notElement?: string;
   eserviceText: RegExp;
   eserviceHref: RegExp;
   documentHref: RegExp;
@@ -69,6 +71,8 @@ export function compileDefinitions(defs: Definitions): CompiledDefinitions {
     notUrl: opt(h.notUrl),
     notTitle: opt(h.notTitle),
     notOgType: opt(h.notOgType),
+    notBreadcrumb: opt(h.notBreadcrumb),
+    notElement: h.notElement,
     eserviceText: compile(defs.eservice.linkText),
     eserviceHref: compile(defs.eservice.href),
     documentHref: compile(defs.document.href),
@@ -83,6 +87,9 @@ export function isHemtjanstPage(model: PageModel, defs: CompiledDefinitions): bo
   if (defs.notUrl?.test(url)) return false;
   if (defs.notTitle?.test(model.title)) return false;
   if (defs.notOgType && model.meta.ogType && defs.notOgType.test(model.meta.ogType)) return false;
+  // The breadcrumb's last crumb is the page itself; only its parents say "news".
+  if (defs.notBreadcrumb && model.breadcrumb.slice(0, -1).some((c) => defs.notBreadcrumb!.test(c))) return false;
+  if (defs.notElement && model.dom && model.dom(defs.notElement).length > 0) return false;
   const names = [model.title, ...model.h1];
   if (names.some((n) => defs.heading.test(n))) return true;
   if (defs.alsoHeading && names.some((n) => defs.alsoHeading!.test(n))) {
