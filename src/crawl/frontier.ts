@@ -73,6 +73,15 @@ export class Frontier {
     return true;
   }
 
+  peekScore(): number | undefined {
+    return this.heap[0]?.item.score;
+  }
+
+  /** Drops everything queued; the URLs stay known, so they are not queued again. */
+  clear(): void {
+    this.heap = [];
+  }
+
   pop(): FrontierItem | undefined {
     const top = this.heap[0];
     const last = this.heap.pop();

@@ -43,6 +43,7 @@ export interface CrawlOptions {
 const MAX_SKIPPED = 400;
 const MAX_SITEMAP_URLS = 5000;
 const SEARCH_HITS_FETCHED = 5;
+const FRUGAL_AFTER_PAGES = 40;
 
 export async function crawlKommun(kommun: Kommun, deps: CrawlDeps, opts: CrawlOptions): Promise<CrawlSummary> {
   const crawl = new SiteCrawl(kommun, deps, opts, await SnapshotWriter.create(opts.snapshotRoot, kommun.kommunkod));
@@ -59,6 +60,7 @@ class SiteCrawl {
   private readonly notes: string[] = [];
   private readonly searchForms: Array<{ url: string; model: PageModel }> = [];
   private pagesFetched = 0;
+  private crawlDelay = 0;
   private pagesRendered = 0;
   private skippedCount = 0;
 
@@ -86,7 +88,9 @@ class SiteCrawl {
     this.siteKeys.add(siteKeyOf(start));
 
     const policy = await this.deps.robots.policyFor(start);
-    if (policy.kind === 'disallow-all') return policy.reason;
+    // No answer at all (not even an error status): the site is down, and that is what to say first.
+    if (policy.kind === 'disallow-all') return policy.status === undefined ? `Webbplatsen svarar inte: ${policy.reason}` : `Webbplatsen kan inte granskas: ${policy.reason}`;
+    this.crawlDelay = crawlDelayOf(policy) ?? 0;
 
     let response: FetchedResponse;
     try {
@@ -119,6 +123,13 @@ class SiteCrawl {
     const active = new Set<Promise<void>>();
     for (;;) {
       while (active.size < this.opts.pageConcurrency && this.frontier.size > 0 && this.pagesFetched + active.size < this.opts.maxPages && Date.now() < deadline) {
+        if (this.frugal() && this.frontier.peekScore()! <= 0) {
+          this.notes.push(
+            `Webbplatsen begär ${this.crawlDelay} s mellan anropen (Crawl-delay); efter ${this.pagesFetched} sidor hämtades bara länkar som ser ut att handla om äldreomsorg`,
+          );
+          this.frontier.clear();
+          break;
+        }
         const item = this.frontier.pop()!;
         const task: Promise<void> = this.visit(item).finally(() => active.delete(task));
         active.add(task);
@@ -130,6 +141,14 @@ class SiteCrawl {
       const why = Date.now() >= deadline ? `tidsgränsen för webbplatsen (${Math.round(this.opts.siteTimeoutMs / 1000)} s)` : `sidbudgeten (${this.opts.maxPages} sidor)`;
       this.notes.push(`Genomsökningen stannade vid ${why}; ${this.frontier.size} länkar hämtades inte`);
     }
+  }
+
+  /**
+   * A site that asks for seconds between requests makes every page cost time: past a first
+   * sample, pages whose links say nothing about elderly care are not worth it.
+   */
+  private frugal(): boolean {
+    return this.crawlDelay >= 1 && this.pagesFetched >= FRUGAL_AFTER_PAGES;
   }
 
   private async visit(item: FrontierItem): Promise<void> {
