@@ -24,6 +24,8 @@ export function needsRender(model: PageModel): string | null {
     const el = $(sel);
     if (el.length > 0 && el.text().trim().length < 40) return 'sidans innehåll byggs med JavaScript';
   }
+  // A site without a single menu link in its HTML builds its navigation in the browser.
+  if (model.links.filter((l) => !l.inMain).length === 0 && model.meta.hasMainElement) return 'sidan har inga menylänkar utan JavaScript';
   if (model.mainText.length < 60 && model.links.length < 3) return 'sidan har nästan ingen text eller länkar utan JavaScript';
   return null;
 }

@@ -44,6 +44,8 @@ const MAX_SKIPPED = 400;
 const MAX_SITEMAP_URLS = 5000;
 const SEARCH_HITS_FETCHED = 5;
 const FRUGAL_AFTER_PAGES = 40;
+/** Link texts that name something to do: on another host, likely an e-service worth one look. */
+const SERVICE_ACTION = /ansök|ansökan|anmäl|orosanm|synpunkt|klagom|beställ|boka|blankett|formulär|e-?tjänst|ärende/i;
 
 export async function crawlKommun(kommun: Kommun, deps: CrawlDeps, opts: CrawlOptions): Promise<CrawlSummary> {
   const crawl = new SiteCrawl(kommun, deps, opts, await SnapshotWriter.create(opts.snapshotRoot, kommun.kommunkod));
@@ -249,7 +251,9 @@ class SiteCrawl {
       const oneHop = hemtjanst && link.inMain;
       if (!this.inSite(url)) {
         if (eserviceSignal) this.eserviceHosts.add(new URL(url).host);
-        if (oneHop && (eserviceSignal || isDoc)) this.queue(from, url, link.text, { leaf: true, bonus: 200 });
+        // An e-service often lives on another host, and its link may only say what it does
+        // ("Ansök om hemtjänst"): the page behind it tells whether it is one.
+        if (oneHop && (eserviceSignal || isDoc || SERVICE_ACTION.test(link.text))) this.queue(from, url, link.text, { leaf: true, bonus: 200 });
         else if (!this.frontier.has(url)) this.skip({ url, reason: 'utanför kommunens webbplats', from: model.url, text: link.text }, true);
         continue;
       }

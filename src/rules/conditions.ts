@@ -96,6 +96,7 @@ export function matchOnPage(cond: Condition, page: SitePage, ctx: EvalContext): 
   if ('text' in cond) return matchText(cond, page, ctx);
   if ('link' in cond) return matchLink(cond.link, page, ctx);
   if ('count' in cond) return matchCount(cond, page, ctx);
+  if ('list' in cond) return matchList(cond, page, ctx);
   if ('page' in cond) return matchPage(cond.page, page, ctx);
   return null; // clicks and search are judged on the whole site, not per page
 }
@@ -187,6 +188,33 @@ function matchCount(cond: Extract<Condition, { count: string }>, page: SitePage,
   return [{ page, excerpt: `${distinct.size} träffar: ${found.join('; ')}`, target: { text: found[0] } }];
 }
 
+/** Items of the lists and tables between a matching heading of the main content and the next heading. */
+function matchList(cond: Extract<Condition, { list: string }>, page: SitePage, ctx: EvalContext): Match[] | null {
+  const $ = page.model.dom;
+  if (!$) return null;
+  const heading = ctx.site.patterns.compile(cond.list);
+  for (const h of $('h2, h3, h4, h5, dt, strong, th').toArray()) {
+    const title = normalizeInline($(h).text());
+    if (!heading.test(title)) continue;
+    const items: string[] = [];
+    // The heading's following siblings (or its parent's, when the heading is wrapped) up to the next heading.
+    let cursor = $(h).next().length ? $(h).next() : $(h).parent().next();
+    for (let steps = 0; cursor.length && steps < 12 && !cursor.is('h1, h2, h3, h4'); steps++, cursor = cursor.next()) {
+      const found = cursor.is('li, tr') ? cursor : cursor.find('li, tr');
+      for (const el of found.toArray()) {
+        const text = normalizeInline($(el).text());
+        if (text) items.push(text);
+      }
+    }
+    if ($(h).is('th')) for (const tr of $(h).closest('table').find('tbody tr').toArray()) items.push(normalizeInline($(tr).text()));
+    const distinct = [...new Set(items)];
+    if (distinct.length >= cond.min) {
+      return [{ page, excerpt: `${title}: ${distinct.slice(0, 6).join('; ')}`, target: { text: title } }];
+    }
+  }
+  return null;
+}
+
 function matchElement(cond: Extract<Condition, { element: string }>, page: SitePage, ctx: EvalContext): Match[] | null {
   const $ = page.model.dom;
   if (!$) return null;
@@ -213,6 +241,7 @@ function matchPage(spec: Extract<Condition, { page: unknown }>['page'], page: Si
   if (spec.heading && ![...m.h1, ...m.headings.slice(0, 1)].some((h) => c(spec.heading!).test(h))) return null;
   if (spec.url && !c(spec.url).test(decodeForMatching(m.url))) return null;
   if (spec.lang && !c(spec.lang).test(m.lang ?? '')) return null;
+  if (spec.breadcrumb && !m.breadcrumb.some((crumb) => c(spec.breadcrumb!).test(crumb))) return null;
   return [{ page, excerpt: `Sidan "${m.title || m.h1[0] || m.url}"${m.lang ? ` (språk: ${m.lang})` : ''}` }];
 }
 

@@ -18,6 +18,8 @@ export interface Evidence {
   capturedAt: string | null;
   /** Found in a linked document (PDF, Word) rather than on a web page. */
   document?: boolean;
+  /** The redirects from the linked address to `url`, when there were any (provenance). */
+  redirects?: Array<{ url: string; status: number; location: string }>;
   /** What to outline on the page (used by the screenshot step). */
   highlight?: { text?: string; href?: string; selector?: string };
 }
@@ -118,6 +120,7 @@ function toEvidence(matches: Match[]): Evidence[] {
       snapshot: r.bodyHash ?? null,
       capturedAt: r.fetchedAt,
       ...(m.page.isDocument ? { document: true } : {}),
+      ...(r.redirects.length ? { redirects: r.redirects } : {}),
       ...(m.target ? { highlight: m.target } : {}),
     });
     if (out.length >= MAX_EVIDENCE) break;

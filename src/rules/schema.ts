@@ -85,9 +85,20 @@ export const PageConditionSchema = z
         heading: Pattern.optional(),
         url: Pattern.optional(),
         lang: Pattern.optional(),
+        /** One of the crumbs of the page's breadcrumb (Lättläst › Äldreomsorg). */
+        breadcrumb: Pattern.optional(),
       })
       .strict()
       .refine((p) => Object.keys(p).length > 0, 'page-villkoret behöver minst en egenskap'),
+    scope: ScopeSchema.optional(),
+  })
+  .strict();
+
+export const ListConditionSchema = z
+  .object({
+    /** A list or table of at least `min` items under a heading of the main content that matches `list`. */
+    list: Pattern,
+    min: z.number().int().min(1),
     scope: ScopeSchema.optional(),
   })
   .strict();
@@ -110,11 +121,12 @@ export type Condition =
   | z.infer<typeof CountConditionSchema>
   | z.infer<typeof ElementConditionSchema>
   | z.infer<typeof PageConditionSchema>
+  | z.infer<typeof ListConditionSchema>
   | z.infer<typeof ClicksConditionSchema>
   | z.infer<typeof SearchConditionSchema>;
 
 // element before text: an element condition may carry a text pattern of its own.
-export const CONDITION_KEYS = ['all', 'any', 'samePage', 'not', 'element', 'link', 'count', 'text', 'page', 'clicks', 'search'] as const;
+export const CONDITION_KEYS = ['all', 'any', 'samePage', 'not', 'element', 'link', 'count', 'list', 'text', 'page', 'clicks', 'search'] as const;
 
 /** Picks the branch by its key, so that an error names the right condition instead of "no union member matched". */
 export const ConditionSchema: z.ZodType<Condition> = z.lazy(() =>
@@ -154,6 +166,8 @@ function branch(key: (typeof CONDITION_KEYS)[number]): z.ZodType {
       return ElementConditionSchema;
     case 'page':
       return PageConditionSchema;
+    case 'list':
+      return ListConditionSchema;
     case 'clicks':
       return ClicksConditionSchema;
     case 'search':

@@ -143,7 +143,13 @@ export async function buildSiteModel(snapshot: KommunSnapshot, defs: Definitions
     const path = decodeForMatching(link.href.replace(/^https?:\/\/[^/]+/, ''));
     if (patterns.eserviceHref.test(path)) return true;
     // A host named for e-services (e-tjanster.kommun.se) is one too.
-    return patterns.eserviceHref.test(host);
+    if (patterns.eserviceHref.test(host)) return true;
+    // ...and so is a link whose target says it is one, or is a form to fill in (criteria.md:
+    // "a link whose text or target says e-tjänst…").
+    const target = resolve(link.href);
+    if (!target || target.isDocument) return false;
+    if ([target.model.title, ...target.model.h1].some((t) => patterns.eserviceText.test(t))) return true;
+    return target.model.forms.some((f) => !f.isSearch && (f.method === 'post' || f.fields.filter((x) => x.type !== 'hidden' && x.type !== 'submit').length >= 2));
   };
 
   const hemtjanstPages = pages.filter((p) => isHemtjanstPage(p.model, patterns));
