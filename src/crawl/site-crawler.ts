@@ -63,6 +63,7 @@ class SiteCrawl {
   private readonly searchForms: Array<{ url: string; model: PageModel }> = [];
   private pagesFetched = 0;
   private crawlDelay = 0;
+  private search?: SearchAttempt;
   private pagesRendered = 0;
   private skippedCount = 0;
 
@@ -349,8 +350,6 @@ class SiteCrawl {
     }
     await Promise.all(tasks);
   }
-
-  private search?: SearchAttempt;
 
   private inSite(url: string): boolean {
     try {
