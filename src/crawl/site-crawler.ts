@@ -335,7 +335,7 @@ class SiteCrawl {
     this.frontier.markKnown(normalizeUrl(url) ?? url);
     const model = await this.store({ url, score: 0, depth: 1, path: [`Sök: ${query}`], via: 'search', text: query }, response, { expand: false });
     if (!model) return { outcome: 'failed', query, formPage: found.page, resultsUrl: url, hits: [], detail: `sökresultatet svarade med status ${response.status}` };
-    return { outcome: 'done', query, formPage: found.page, resultsUrl: response.finalUrl, hits: extractHits(model, response.finalUrl).slice(0, 20) };
+    return { outcome: 'done', query, formPage: found.page, resultsUrl: response.finalUrl, hits: extractHits(model, response.finalUrl, query).slice(0, 20) };
   }
 
   /** The first hits are fetched so that the rules can tell whether one is a hemtjänst page. */

@@ -34,13 +34,17 @@ export function searchUrl(form: PageForm, query: string): string {
  * The hits of a result page, in order: the links inside a result list when the page marks one,
  * else the links of its main content; pagination, sorting and the search page itself left out.
  */
-export function extractHits(model: PageModel, resultsUrl: string): Array<{ url: string; text: string }> {
+export function extractHits(model: PageModel, resultsUrl: string, query: string): Array<{ url: string; text: string }> {
   const $ = model.dom;
   const results = new URL(resultsUrl);
+  // The parameters that carry the query: a link with one of them is pagination or sorting.
+  const queryKeys = [...results.searchParams].filter(([, v]) => v.toLowerCase() === query.toLowerCase()).map(([k]) => k);
   const isResultLink = (href: string, text: string): boolean => {
     try {
       const u = new URL(href);
-      if (u.origin === results.origin && u.pathname === results.pathname) return false;
+      // Same page as the search: pagination, sorting, or the empty search form. On sites where
+      // every page lives at one path (WordPress ?page_id=), only the query tells them apart.
+      if (u.origin === results.origin && u.pathname === results.pathname && (!u.search || queryKeys.some((k) => u.searchParams.has(k)))) return false;
     } catch {
       return false;
     }

@@ -131,12 +131,13 @@ function matchText(cond: Extract<Condition, { text: string }>, page: SitePage, c
   if (!text) return null;
   const re = globalRe(ctx, cond.text);
   const within = cond.within ?? 250;
-  const near = cond.near ? ctx.site.patterns.compile(cond.near) : undefined;
+  const near = cond.near ? globalRe(ctx, cond.near) : undefined;
+  const nearUnless = cond.nearUnless ? ctx.site.patterns.compile(cond.nearUnless) : undefined;
   const unless = cond.unless ? ctx.site.patterns.compile(cond.unless) : undefined;
   for (const m of text.matchAll(re)) {
     const start = m.index ?? 0;
     const end = start + m[0].length;
-    if (near && !near.test(text.slice(Math.max(0, start - within), Math.min(text.length, end + within)))) continue;
+    if (near && !nearMatch(text, Math.max(0, start - within), Math.min(text.length, end + within), near, nearUnless)) continue;
     if (unless) {
       const before = cond.unlessWithin ?? 60;
       if (unless.test(text.slice(Math.max(0, start - before), Math.min(text.length, end + Math.ceil(before / 3))))) continue;
@@ -144,6 +145,17 @@ function matchText(cond: Extract<Condition, { text: string }>, page: SitePage, c
     return [{ page, excerpt: excerptAround(text, start, end), target: { text: m[0] } }];
   }
   return null;
+}
+
+/** Whether `near` occurs in text[from, to) at a place that `nearUnless` does not spoil. */
+function nearMatch(text: string, from: number, to: number, near: RegExp, nearUnless?: RegExp): boolean {
+  const windowText = text.slice(from, to);
+  for (const m of windowText.matchAll(near)) {
+    if (!nearUnless) return true;
+    const at = from + (m.index ?? 0);
+    if (!nearUnless.test(text.slice(Math.max(0, at - 40), Math.min(text.length, at + m[0].length + 40)))) return true;
+  }
+  return false;
 }
 
 function matchLink(spec: Extract<Condition, { link: unknown }>['link'], page: SitePage, ctx: EvalContext): Match[] | null {

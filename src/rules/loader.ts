@@ -158,7 +158,7 @@ function lineOf(p: ParsedFile, path: Array<string | number>): number | undefined
   return undefined;
 }
 
-const PATTERN_KEYS = new Set(['list', 'breadcrumb', 'text', 'near', 'unless', 'href', 'target', 'count', 'title', 'heading', 'url', 'lang', 'linkText', 'aboutText', 'alsoHeading', 'notUrl', 'notTitle', 'notOgType', 'notBreadcrumb']);
+const PATTERN_KEYS = new Set(['nearUnless', 'list', 'breadcrumb', 'text', 'near', 'unless', 'href', 'target', 'count', 'title', 'heading', 'url', 'lang', 'linkText', 'aboutText', 'alsoHeading', 'notUrl', 'notTitle', 'notOgType', 'notBreadcrumb']);
 
 /** Every pattern must compile once its {macros} are expanded; every selector must parse. */
 function checkPatterns(value: unknown, p: ParsedFile, shownName: string, macros: Record<string, string>, problems: RuleProblem[], path: Array<string | number> = []): void {

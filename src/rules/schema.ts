@@ -28,6 +28,8 @@ export const TextConditionSchema = z
     /** Another pattern that must occur within `within` characters of the match. */
     near: Pattern.optional(),
     within: z.number().int().positive().max(5000).optional(),
+    /** A `near` match does not count when this pattern stands within 40 characters of it (the växel's number is no channel). */
+    nearUnless: Pattern.optional(),
     /** The match does not count if this pattern occurs within `unlessWithin` characters before it (default 60) or a third of that after it. */
     unless: Pattern.optional(),
     unlessWithin: z.number().int().positive().max(1000).optional(),
