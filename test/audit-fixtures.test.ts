@@ -3,7 +3,7 @@
  * real command line, with the real crawler, Chromium and rules. Every site's expected.yaml names
  * the status each criterion must get; the server's log proves the crawler's manners.
  */
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -139,6 +139,26 @@ describe('the run as a whole', () => {
       checked++;
     }
     expect(checked).toBeGreaterThan(0);
+  });
+
+  it('keeps a screenshot of the evidence of every pass and partial, with what was judged outlined', async () => {
+    let pictures = 0;
+    const notShown: string[] = [];
+    for (const k of results.kommuner) {
+      for (const c of k.criteria) {
+        if (c.status !== 'pass' && c.status !== 'partial') continue;
+        const e = c.evidence[0]!;
+        expect(typeof e.shown, `${k.kommunkod} ${c.id}`).toBe('boolean');
+        if (!e.screenshot) continue;
+        expect(e.screenshot).toBe(`evidence/${k.kommunkod}/${c.id}-1.png`);
+        expect((await stat(join(out, e.screenshot))).size).toBeGreaterThan(1000);
+        pictures++;
+        if (!e.shown) notShown.push(`${k.kommunkod} ${c.id}: ${c.reason}`);
+      }
+    }
+    expect(pictures).toBeGreaterThan(50);
+    // The fixture pages do not change between crawl and screenshot: everything judged is found.
+    expect(notShown).toEqual([]);
   });
 
   it('prints a summary table and where results.json is', () => {

@@ -8,14 +8,19 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { classifyAddress, isIpLiteral } from '../crawl/address-guard.ts';
 import { BrowserMissingError, ensureChromium, findChromium } from '../crawl/browser.ts';
-import { runAudit } from '../pipeline/audit.ts';
+import { AuditInterrupted, runAudit } from '../pipeline/audit.ts';
 import { EvaluateInputError, runEvaluate } from '../pipeline/evaluate.ts';
 import type { JudgedKommun } from '../pipeline/judge.ts';
 import { kommunFromUrl, loadRegistry, RegistryError, selectKommuner, type Kommun } from '../registry/registry.ts';
 import { checkRules, DEFAULT_RULES_DIR, formatProblem, loadRules, RulesError } from '../rules/loader.ts';
 import { rankByScore } from '../score/score.ts';
 import { TOOL } from '../tool.ts';
+import { registerReportCommand } from '../report/html/command.ts';
+import { registerExportCommands } from '../export/cli.ts';
 import { summaryTable } from './summary.ts';
+import { createProgress } from './progress.ts';
+import { registerTablesCommand } from '../report/tables.ts';
+import { registerDiffCommand } from '../diff/command.ts';
 
 const PROJECT_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const DEMO_WEB = join(PROJECT_ROOT, 'test', 'fixtures', 'web');
@@ -43,6 +48,11 @@ function reportError(e: unknown, io: Io): number {
   if (e instanceof CommanderError) {
     // Commander has already printed help or its own message.
     return e.exitCode === 0 ? 0 : 2;
+  }
+  if (e instanceof AuditInterrupted) {
+    const kept = e.done.length === 0 ? 'Ingen kommun hann bli klar.' : `${e.done.length} av ${e.total} kommuner är klara och sparade i ${join(e.out, 'kommuner')}: ${e.done.map((k) => `${k.kommunkod} ${k.namn}`).join(', ')}.`;
+    io.err(`Granskningen avbröts. ${kept} Kommuner som inte blev klara granskas från början nästa gång.\nKör samma kommando igen för att fortsätta.`);
+    return 130;
   }
   if (e instanceof RulesError) {
     io.err(`Regelfilerna har fel:\n${e.problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`);
@@ -88,10 +98,12 @@ function buildProgram(io: Io): Command {
     .addOption(new Option('--per-host <n>', 'högst så många samtidiga anrop per webbserver').default(2).argParser(positiveInt('--per-host')))
     .addOption(new Option('--site-timeout <sekunder>', 'längsta tid per webbplats').default(900).argParser(positiveInt('--site-timeout')))
     .addOption(new Option('--request-timeout <sekunder>', 'längsta tid per anrop').default(20).argParser(positiveInt('--request-timeout')))
-    .option('--no-render', 'starta aldrig webbläsaren (sidor som kräver JavaScript läses som de hämtas)')
+    .option('--no-render', 'starta aldrig webbläsaren (sidor som kräver JavaScript läses som de hämtas; inga skärmbilder)')
+    .option('--no-screenshots', 'ta inga skärmbilder som bevis (annars en bild per uppfyllt kriterium i <mapp>/evidence/)')
     .option('--fresh', 'börja om i stället för att fortsätta en avbruten körning i samma --out', false)
     .option('--rules <mapp>', 'mapp med regelfiler', DEFAULT_RULES_DIR)
     .option('-q, --quiet', 'skriv bara sammanfattningen', false)
+    .option('--json', 'skriv förloppet som JSON-händelser på stderr, en per rad', false)
     .action(async (o) => {
       const kommuner = await chooseKommuner(o);
       await auditAndSummarize(kommuner, o, io);
@@ -112,7 +124,7 @@ function buildProgram(io: Io): Command {
         await web.writeRegistry(registry);
         io.err(`Demowebben: ${web.sites.length} kommuner på 127.0.0.1. Granskar…`);
         const kommuner = await loadRegistry(registry);
-        await auditAndSummarize(kommuner, { ...o, allowPrivate: true, insecure: false, maxPages: 300, concurrency: 6, perHost: 2, siteTimeout: 600, requestTimeout: 20, render: true, fresh: true, rules: DEFAULT_RULES_DIR }, io);
+        await auditAndSummarize(kommuner, { ...o, allowPrivate: true, insecure: false, maxPages: 300, concurrency: 6, perHost: 2, siteTimeout: 600, requestTimeout: 20, render: true, screenshots: true, fresh: true, rules: DEFAULT_RULES_DIR }, io);
       } finally {
         await web.close();
       }
@@ -159,6 +171,10 @@ function buildProgram(io: Io): Command {
       if (!found) throw new BrowserMissingError('Webbläsaren saknas. Kör: npx granska browser install');
       io.out(found);
     });
+  registerReportCommand(program, io);
+  registerExportCommands(program, io);
+  registerTablesCommand(program, io);
+  registerDiffCommand(program, io);
   return program;
 }
 
@@ -172,9 +188,11 @@ interface AuditCliOptions {
   siteTimeout: number;
   requestTimeout: number;
   render: boolean;
+  screenshots?: boolean;
   fresh: boolean;
   rules: string;
   quiet: boolean;
+  json?: boolean;
 }
 
 async function chooseKommuner(o: { kommuner?: string; only?: string; url?: string }): Promise<Kommun[]> {
@@ -203,7 +221,19 @@ async function auditAndSummarize(kommuner: Kommun[], o: AuditCliOptions, io: Io)
   refusePrivateHosts(kommuner, o.allowPrivate);
   const rules = await loadRules(o.rules);
   await ensureWritable(o.out);
-  const log = o.quiet ? () => {} : io.err;
+  const progress = createProgress({ quiet: o.quiet, json: o.json, isTTY: io === defaultIo && Boolean(process.stderr.isTTY), stream: process.stderr, line: io.err });
+  const log = progress.log;
+  // Ctrl-C once: start no new kommun, stop the running ones, keep what is finished. Twice: at once.
+  const interrupt = new AbortController();
+  const onSigint = (): void => {
+    if (interrupt.signal.aborted) {
+      io.err('Avbryter direkt. Kör samma kommando igen för att fortsätta.');
+      process.exit(130);
+    }
+    io.err('Avbryter: inga nya kommuner startas och de pågående stoppas. Tryck Ctrl-C igen för att avbryta direkt.');
+    interrupt.abort();
+  };
+  process.on('SIGINT', onSigint);
   const outcome = await runAudit({
     kommuner,
     out: o.out,
@@ -216,11 +246,18 @@ async function auditAndSummarize(kommuner: Kommun[], o: AuditCliOptions, io: Io)
     siteTimeoutMs: o.siteTimeout * 1000,
     requestTimeoutMs: o.requestTimeout * 1000,
     render: o.render,
+    screenshots: o.screenshots !== false,
     fresh: o.fresh,
     log,
+    onEvent: progress.onEvent,
+    signal: interrupt.signal,
+  }).finally(() => {
+    process.off('SIGINT', onSigint);
+    progress.stop();
   });
   io.out(summaryTable(withRanks(outcome.kommuner)));
   io.out(`\nResultat: ${shown(outcome.resultsFile)}`);
+  if (outcome.tables) io.out(`Tabeller för Excel: ${shown(outcome.tables.xlsx)}, ${shown(outcome.tables.csv)}`);
 }
 
 /** The same ranks as results.json holds. */

@@ -16,9 +16,9 @@ export { FetchFailure, type FetchFailureCode } from './fetch-failure.ts';
 
 export interface FetchRequest {
   url: string;
-  /** Limit on the decoded body; default 15 MiB. */
+  /** Limit on the decoded body; default 15 MiB, 5 MiB for text types (a page past that is a trap, not a page). */
   maxBytes?: number;
-  /** Limit on each HTTP request (one hop, one attempt) from connect to the last body byte; default 20 s. */
+  /** Limit on each HTTP request (one hop, one attempt) from connect to the last body byte; default the fetcher's (20 s). */
   timeoutMs?: number;
   maxRedirects?: number;
   accept?: string;
@@ -66,9 +66,16 @@ export interface FetcherOptions {
   maxRetryAfterMs?: number;
   /** First back-off delay, doubled per retry, with jitter; default 500. */
   retryBaseDelayMs?: number;
+  /** Default per-request time limit (--request-timeout) when a request names none; default 20 000. */
+  timeoutMs?: number;
 }
 
 export const DEFAULT_MAX_BYTES = 15 * 1024 * 1024;
+/**
+ * HTML and other text: real pages are well under a megabyte, and a body of tens of megabytes
+ * (an endless response, a gzip bomb) costs gigabytes once parsed; its start is still judged.
+ */
+export const DEFAULT_MAX_TEXT_BYTES = 5 * 1024 * 1024;
 export const DEFAULT_TIMEOUT_MS = 20_000;
 export const DEFAULT_MAX_REDIRECTS = 10;
 export const MAX_URL_LENGTH = 2048;
@@ -399,7 +406,7 @@ export class Fetcher {
   }
 
   private async attempt(url: URL, req: FetchRequest): Promise<AttemptResult> {
-    const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const timeoutMs = req.timeoutMs ?? this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new TimeoutReason()), timeoutMs);
     const state: { phase: Phase } = { phase: 'connect' };
@@ -414,7 +421,7 @@ export class Fetcher {
   }
 
   private async request(url: URL, req: FetchRequest, signal: AbortSignal, state: { phase: Phase }): Promise<AttemptResult> {
-    const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const timeoutMs = req.timeoutMs ?? this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const res = await this.agent.request({
       origin: url.origin,
       path: url.pathname + url.search,
@@ -439,8 +446,8 @@ export class Fetcher {
       return { ...base, body: Buffer.alloc(0), truncated: false };
     }
 
-    const maxBytes = req.maxBytes ?? DEFAULT_MAX_BYTES;
     const mime = mimeType(headers['content-type']);
+    const maxBytes = req.maxBytes ?? (isTextType(mime) ? DEFAULT_MAX_TEXT_BYTES : DEFAULT_MAX_BYTES);
     const onTooLarge = req.onTooLarge ?? (isTextType(mime) ? 'truncate' : 'fail');
     const tooLarge = (): FetchFailure =>
       new FetchFailure('too-large', url.href, `${url.href} är större än ${mebibytes(maxBytes)} MiB och hämtades inte.`);
@@ -494,7 +501,7 @@ export class Fetcher {
     if (known) return known;
 
     const code = errorCode(inner);
-    const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const timeoutMs = req.timeoutMs ?? this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (timedOut || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
       const what = phase === 'body' ? 'skickade inte klart sitt svar' : 'svarade inte';
       return new FetchFailure('timeout', href, `${href} ${what} inom ${seconds(timeoutMs)} sekunder${tries}.`, { cause: inner });

@@ -4,7 +4,7 @@
  * for the browser too; the page itself is served from the response we already fetched.
  */
 import PQueue from 'p-queue';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS } from './browser.ts';
 import type { FetchedResponse, Fetcher } from './fetcher.ts';
 
@@ -15,7 +15,20 @@ export interface RendererOptions {
   userAgent: string;
   /** Pages rendering at once; past 2 the 2 cores saturate and more only costs memory. */
   maxPages?: number;
+  /**
+   * Pages of `assets` sessions (screenshots) open at once, apart from the crawl's: they spend most
+   * of their time waiting on the per-host politeness, and must not hold up the crawl. Default 2.
+   */
+  maxAssetPages?: number;
   timeoutMs?: number;
+}
+
+export interface SessionOptions {
+  /**
+   * Load stylesheets, images and fonts too, so that the page looks like the page (evidence
+   * screenshots). Still every request through the fetcher; audio and video stay blocked.
+   */
+  assets?: boolean;
 }
 
 export interface Rendered {
@@ -26,9 +39,11 @@ export interface Rendered {
 export class Renderer {
   private browser?: Promise<Browser>;
   private readonly slots: PQueue;
+  private readonly assetSlots: PQueue;
 
   constructor(private readonly opts: RendererOptions) {
     this.slots = new PQueue({ concurrency: opts.maxPages ?? 2 });
+    this.assetSlots = new PQueue({ concurrency: opts.maxAssetPages ?? 2 });
   }
 
   private launch(): Promise<Browser> {
@@ -42,8 +57,8 @@ export class Renderer {
   }
 
   /** A browser context for one kommun: opened on first use, closed when its crawl ends (memory is only freed on close). */
-  session(): RenderSession {
-    return new RenderSession(this, this.opts);
+  session(options: SessionOptions = {}): RenderSession {
+    return new RenderSession(this, this.opts, options);
   }
 
   /** @internal */
@@ -53,8 +68,8 @@ export class Renderer {
   }
 
   /** @internal */
-  inSlot<T>(task: () => Promise<T>): Promise<T> {
-    return this.slots.add(task) as Promise<T>;
+  inSlot<T>(task: () => Promise<T>, pool: 'crawl' | 'assets' = 'crawl'): Promise<T> {
+    return (pool === 'assets' ? this.assetSlots : this.slots).add(task) as Promise<T>;
   }
 
   async close(): Promise<void> {
@@ -73,6 +88,7 @@ export class RenderSession {
   constructor(
     private readonly renderer: Renderer,
     private readonly opts: RendererOptions,
+    private readonly options: SessionOptions = {},
   ) {}
 
   private async ctx(): Promise<BrowserContext> {
@@ -85,13 +101,15 @@ export class RenderSession {
           await route.fulfill({ status: known.status, headers: { 'content-type': known.headers['content-type'] ?? 'text/html' }, body: known.body }).catch(() => {});
           return;
         }
-        // Pictures, fonts and media change no text or link: not fetched while crawling.
-        if (['image', 'media', 'font'].includes(request.resourceType()) || request.method() !== 'GET' || !/^https?:/.test(url)) {
+        // Pictures, fonts and media change no text or link: not fetched while crawling (a screenshot needs all but media).
+        const skipped = this.options.assets ? ['media'] : ['image', 'media', 'font'];
+        if (skipped.includes(request.resourceType()) || request.method() !== 'GET' || !/^https?:/.test(url)) {
           await route.abort().catch(() => {});
           return;
         }
         try {
-          const r = await this.opts.fetcher.fetch({ url, maxRedirects: 5, timeoutMs: this.opts.timeoutMs ?? 15_000 });
+          const accept = this.options.assets ? request.headers()['accept'] : undefined;
+          const r = await this.opts.fetcher.fetch({ url, maxRedirects: 5, timeoutMs: this.opts.timeoutMs ?? 15_000, ...(accept ? { accept } : {}) });
           await route.fulfill({ status: r.status, headers: { 'content-type': r.headers['content-type'] ?? '' }, body: r.body });
         } catch {
           await route.abort().catch(() => {});
@@ -121,6 +139,25 @@ export class RenderSession {
     } finally {
       this.served.delete(response.finalUrl);
     }
+  }
+
+  /**
+   * A fresh page of this session's context for `task`, in one of the renderer's slots; closed after.
+   * The page's requests go through the fetcher like every other.
+   */
+  async withPage<T>(task: (page: Page) => Promise<T>): Promise<T> {
+    return this.renderer.inSlot(
+      async () => {
+        const context = await this.ctx();
+        const page = await context.newPage();
+        try {
+          return await task(page);
+        } finally {
+          await page.close().catch(() => {});
+        }
+      },
+      this.options.assets ? 'assets' : 'crawl',
+    );
   }
 
   async close(): Promise<void> {

@@ -38,7 +38,12 @@ export interface CrawlOptions {
   /** Pages of this kommun in flight at once (each host still gets at most its per-host limit). */
   pageConcurrency: number;
   onPage?: (kommunkod: string, url: string) => void;
+  /** Ctrl-C: start no new page; the crawl then ends with CrawlInterrupted and no crawl.json. */
+  signal?: AbortSignal;
 }
+
+/** The crawl was stopped by `signal`: its snapshot is incomplete and was not marked complete. */
+export class CrawlInterrupted extends Error {}
 
 const MAX_SKIPPED = 400;
 const MAX_SITEMAP_URLS = 5000;
@@ -77,6 +82,7 @@ class SiteCrawl {
   async run(): Promise<CrawlSummary> {
     try {
       const error = await this.crawl();
+      if (this.opts.signal?.aborted) throw new CrawlInterrupted(`Genomsökningen av ${this.kommun.namn} avbröts`);
       return await this.finish(error);
     } catch (e) {
       await this.writer.abort();
@@ -125,7 +131,7 @@ class SiteCrawl {
     const deadline = this.startedAt.getTime() + this.opts.siteTimeoutMs;
     const active = new Set<Promise<void>>();
     for (;;) {
-      while (active.size < this.opts.pageConcurrency && this.frontier.size > 0 && this.pagesFetched + active.size < this.opts.maxPages && Date.now() < deadline) {
+      while (active.size < this.opts.pageConcurrency && this.frontier.size > 0 && this.pagesFetched + active.size < this.opts.maxPages && Date.now() < deadline && !this.opts.signal?.aborted) {
         if (this.frugal() && this.frontier.peekScore()! <= 0) {
           this.notes.push(
             `Webbplatsen begär ${this.crawlDelay} s mellan anropen (Crawl-delay); efter ${this.pagesFetched} sidor hämtades bara länkar som ser ut att handla om äldreomsorg`,

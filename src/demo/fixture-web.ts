@@ -14,6 +14,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -107,9 +108,22 @@ const RouteSchema = z
     body: z.string().optional(),
     contentType: z.string().optional(),
     headers: z.record(z.string(), z.string()).optional(),
-    generator: z.enum(['calendar', 'repeat-path', 'long-query']).optional(),
-    /** repeat-path: the relative href every generated page links to. */
+    /**
+     * calendar, repeat-path, long-query: crawler traps made of ordinary pages. The hostile ones
+     * (test/fixtures/hostile): reset (connection reset mid-body), slow-headers (headers that
+     * trickle and never end), endless-body (a body that trickles forever), huge (a body of
+     * `count` bytes, default 2 GiB, sent as fast as the client reads), gzip-bomb (100 MB of
+     * spaces in 100 kB of gzip), many-links (a page with `count` links), redirect-chain
+     * (`<prefix>1` → `<prefix>2` → … → `<prefix><count>`, a page), big-robots (a robots.txt of
+     * `count` bytes), binary (`count` pseudo-random bytes with the route's content type).
+     */
+    generator: z
+      .enum(['calendar', 'repeat-path', 'long-query', 'reset', 'slow-headers', 'endless-body', 'huge', 'gzip-bomb', 'many-links', 'redirect-chain', 'big-robots', 'binary'])
+      .optional(),
+    /** repeat-path: the relative href every generated page links to; many-links: the links' path prefix (default /sida/). */
     link: z.string().optional(),
+    /** many-links, redirect-chain, huge, big-robots, binary: how many (links, hops, bytes). */
+    count: z.number().int().min(1).optional(),
   })
   .strict()
   .refine((r) => (r.path === undefined) !== (r.prefix === undefined), {
@@ -122,7 +136,7 @@ const SearchSchema = z
     host: z.string().optional(),
     path: z.string().startsWith('/'),
     param: z.string(),
-    style: z.enum(['sitevision', 'episerver', 'wordpress', 'drupal', 'plain']),
+    style: z.enum(['sitevision', 'episerver', 'wordpress', 'drupal', 'plain', 'table', 'dl']),
     /** relevance: title hits, then number of hits; date: dated items (news) first, newest first. */
     order: z.enum(['relevance', 'date']).default('relevance'),
     pageSize: z.number().int().min(1).default(10),
@@ -336,6 +350,8 @@ interface Reply {
   status: number;
   headers: Record<string, string>;
   body: Buffer;
+  /** Hostile generators: writes the response itself (slowly, endlessly, or breaking off). */
+  stream?: (res: http.ServerResponse) => void;
 }
 
 interface RunningSite {
@@ -493,6 +509,7 @@ export async function startFixtureWeb(opts: FixtureWebOptions): Promise<FixtureW
               };
             }
             entry.status = reply.status;
+            if (reply.stream) return reply.stream(res);
             res.writeHead(reply.status, { ...reply.headers, 'content-length': String(reply.body.length) });
             res.end(req.method === 'HEAD' ? undefined : reply.body);
           };
@@ -707,7 +724,150 @@ function generate(site: RunningSite, host: HostDef, route: Route, url: URL, trap
         `<ul class="filter">${links}</ul><p><a href="${url.pathname}?${escapeHtml(cur)}sida=${page + 1}">Nästa sida</a></p>`,
     });
   }
+  const hostile = generateHostile(site, host, route, url, traps);
+  if (hostile) return hostile;
   throw new Error(`unknown generator ${String(route.generator)}`);
+}
+
+// ----- hostile generators (test/fixtures/hostile) -----
+
+/** Calls `tick` every `ms` until the response's connection closes. */
+function everyUntilClosed(res: http.ServerResponse, ms: number, tick: () => void): void {
+  const timer = setInterval(tick, ms);
+  res.once('close', () => clearInterval(timer));
+}
+
+let gzipBomb: Buffer | undefined;
+function gzipBombBody(): Buffer {
+  // 100 MB of HTML whitespace in about 100 kB: gzip members may follow one another, so one
+  // compressed megabyte repeated a hundred times is a valid stream (and costs the server nothing).
+  if (!gzipBomb) {
+    const head = zlib.gzipSync('<!doctype html><html lang="sv"><head><title>Packad</title></head><body>');
+    const member = zlib.gzipSync(Buffer.alloc(1000 * 1000, 0x20), { level: 9 });
+    gzipBomb = Buffer.concat([head, ...Array.from({ length: 100 }, () => member)]);
+  }
+  return gzipBomb;
+}
+
+function pseudoRandomBytes(n: number): Buffer {
+  const out = Buffer.alloc(n);
+  let x = 0x2545f491;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+function generateHostile(site: RunningSite, host: HostDef, route: Route, url: URL, traps: Record<'trap2' | 'trap3', string>): Reply | null {
+  const base = route.prefix ?? route.path ?? '/';
+  const empty = Buffer.alloc(0);
+  const htmlType = 'text/html; charset=utf-8';
+  switch (route.generator) {
+    case 'reset':
+      // Headers and the start of the body, then a TCP reset.
+      return {
+        status: 200,
+        headers: {},
+        body: empty,
+        stream: (res) => {
+          res.writeHead(200, { 'content-type': htmlType, 'content-length': '200000' });
+          res.write(`<!doctype html><html lang="sv"><head><title>Avbruten</title></head><body><main><h1>Avbruten</h1><p>${'Text som aldrig blir klar. '.repeat(400)}`);
+          setTimeout(() => (res.socket ? res.socket.resetAndDestroy() : res.destroy()), 30);
+        },
+      };
+    case 'slow-headers':
+      // Slowloris in reverse: a status line, then one header line at a time, never a blank line.
+      return {
+        status: 200,
+        headers: {},
+        body: empty,
+        stream: (res) => {
+          const socket = res.socket;
+          if (!socket) return;
+          socket.write('HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n');
+          let i = 0;
+          everyUntilClosed(res, 200, () => socket.write(`X-Langsam-${i++}: a\r\n`));
+        },
+      };
+    case 'endless-body':
+      return {
+        status: 200,
+        headers: {},
+        body: empty,
+        stream: (res) => {
+          res.writeHead(200, { 'content-type': htmlType });
+          res.write('<!doctype html><html lang="sv"><head><title>Oändlig</title></head><body><main><h1>Oändlig</h1>');
+          everyUntilClosed(res, 200, () => res.write('<p>Lite till.</p>\n'));
+        },
+      };
+    case 'huge': {
+      const total = route.count ?? 2 * 1024 * 1024 * 1024;
+      return {
+        status: 200,
+        headers: {},
+        body: empty,
+        stream: (res) => {
+          res.writeHead(200, { 'content-type': htmlType });
+          const chunk = Buffer.from('<p>Detta svar tar aldrig slut, det fortsätter och fortsätter.</p>\n'.repeat(1000));
+          let sent = 0;
+          let closed = false;
+          res.once('close', () => (closed = true));
+          const pump = (): void => {
+            while (!closed && sent < total) {
+              const part = total - sent >= chunk.length ? chunk : chunk.subarray(0, total - sent);
+              sent += part.length;
+              if (!res.write(part)) {
+                res.once('drain', pump);
+                return;
+              }
+            }
+            if (!closed) res.end();
+          };
+          res.write('<!doctype html><html lang="sv"><head><title>Enorm</title></head><body><main>');
+          pump();
+        },
+      };
+    }
+    case 'gzip-bomb':
+      return { status: 200, headers: { 'content-type': htmlType, 'content-encoding': 'gzip' }, body: gzipBombBody() };
+    case 'many-links': {
+      const n = route.count ?? 20_000;
+      const links: string[] = [];
+      const to = route.link ?? '/sida/';
+      for (let i = 1; i <= n; i++) links.push(`<li><a href="${to}${i}">Sida ${i}</a></li>`);
+      return renderGenerated(site, host, traps, {
+        title: 'Alla sidor',
+        path: url.pathname + url.search,
+        breadcrumb: [homeCrumb(site), 'Alla sidor'],
+        content: `<h1>Alla sidor</h1><ul class="a-o">${links.join('')}</ul>`,
+      });
+    }
+    case 'redirect-chain': {
+      const n = route.count ?? 30;
+      const i = Number.parseInt(url.pathname.slice(base.length), 10) || 1;
+      if (i < n) return html(302, '<!doctype html><title>Flyttad</title>', { location: `${base}${i + 1}` });
+      return renderGenerated(site, host, traps, { title: 'Slutet på kedjan', path: url.pathname, breadcrumb: [homeCrumb(site), 'Slut'], content: `<h1>Efter ${n} omdirigeringar</h1>` });
+    }
+    case 'big-robots': {
+      const total = route.count ?? 5 * 1024 * 1024;
+      const head = 'User-agent: *\nDisallow: /intern/\n';
+      const lines: string[] = [head];
+      let size = head.length;
+      for (let i = 0; size < total; i++) {
+        const line = `Disallow: /arkiv/gammal-sida-${i}.html\n`;
+        lines.push(line);
+        size += line.length;
+      }
+      return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: Buffer.from(lines.join(''), 'utf8').subarray(0, total) };
+    }
+    case 'binary':
+      return { status: route.status ?? 200, headers: { 'content-type': route.contentType ?? htmlType }, body: pseudoRandomBytes(route.count ?? 200_000) };
+    default:
+      return null;
+  }
 }
 
 // ----- site search -----
@@ -819,6 +979,28 @@ function searchPage(site: RunningSite, host: HostDef, cfg: SearchConfig, url: UR
           ? `<ol class="search-results node_search-results">${shown
               .map((h) => `<li><h3 class="search-result__title"><a href="${escapeHtml(h.page.meta.path)}">${escapeHtml(h.page.meta.title)}</a></h3><div class="search-result__snippet-info"><p class="search-result__snippet">${escapeHtml(excerpt(h.page.text, query))}</p></div></li>`)
               .join('')}</ol>${more}`
+          : none);
+      break;
+    case 'table':
+      // Hits as rows of a table: title link, excerpt, date.
+      content =
+        `<h1>Sökresultat</h1><form action="${cfg.path}" method="get" role="search"><label for="sok-q">Sök</label><input id="sok-q" type="search" name="${cfg.param}" value="${q}"><button type="submit">Sök</button></form>` +
+        `<p class="search-summary">${hitCount} på ”${q}”</p>` +
+        (shown.length
+          ? `<table class="search-results"><thead><tr><th scope="col">Sida</th><th scope="col">Utdrag</th><th scope="col">Datum</th></tr></thead><tbody>${shown
+              .map((h) => `<tr><td><a href="${escapeHtml(h.page.meta.path)}">${escapeHtml(h.page.meta.title)}</a></td><td>${escapeHtml(excerpt(h.page.text, query))}</td><td>${h.page.meta.date ?? ''}</td></tr>`)
+              .join('')}</tbody></table>${more}`
+          : none);
+      break;
+    case 'dl':
+      // Hits as a definition list: <dt> title link, <dd> excerpt.
+      content =
+        `<h1>Sök på webbplatsen</h1><form action="${cfg.path}" method="get" class="searchform"><input type="text" name="${cfg.param}" value="${q}" aria-label="Sökord"><input type="submit" value="Sök"></form>` +
+        `<p>${hitCount}</p>` +
+        (shown.length
+          ? `<dl class="search-hits">${shown
+              .map((h) => `<dt><a href="${escapeHtml(h.page.meta.path)}">${escapeHtml(h.page.meta.title)}</a></dt><dd>${escapeHtml(excerpt(h.page.text, query))}</dd>`)
+              .join('')}</dl>${more}`
           : none);
       break;
     default:

@@ -43,20 +43,23 @@ export function extractHtml(html: string, url: string): PageModel {
 
   const main = findMain($);
   const mainSet = new Set<AnyNode>();
-  if (main) for (const el of $(main).find('*').toArray()) mainSet.add(el);
+  // Walked by hand: cheerio's find() on an element with many children is quadratic (domutils
+  // removeSubsets), and a hostile page may have hundreds of thousands.
+  if (main) for (const el of descendants(main)) mainSet.add(el);
   const excludedInMain = new Set<AnyNode>();
   // Without a main area, the global parts may sit anywhere (often inside a page wrapper).
   const globals = new Set<AnyNode>();
   if (main) {
-    for (const el of $(main).find(NON_CONTENT_IN_MAIN).toArray()) {
+    for (const el of $(NON_CONTENT_IN_MAIN).toArray()) {
+      if (!hasAncestor(el, main)) continue;
       excludedInMain.add(el);
-      for (const d of $(el).find('*').toArray()) excludedInMain.add(d);
+      for (const d of descendants(el)) excludedInMain.add(d);
     }
   } else {
     // No main area: the content is the body without its global parts.
     for (const el of $(GLOBAL_PARTS).toArray()) {
       globals.add(el);
-      for (const d of $(el).find('*').toArray()) globals.add(d);
+      for (const d of descendants(el)) globals.add(d);
     }
     for (const el of $('body *').toArray()) if (!globals.has(el)) mainSet.add(el);
   }
@@ -262,6 +265,25 @@ function withoutAtRules(css: string): string {
     i = j + 1;
   }
   return out;
+}
+
+/** Every element below `root` (not root itself), in document order. */
+function descendants(root: AnyNode): Element[] {
+  const out: Element[] = [];
+  const stack: AnyNode[] = [...((root as Element).children ?? [])].reverse() as AnyNode[];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (node.type !== 'tag' && node.type !== 'script' && node.type !== 'style') continue;
+    out.push(node as Element);
+    const children = (node as Element).children ?? [];
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i] as AnyNode);
+  }
+  return out;
+}
+
+function hasAncestor(el: AnyNode, ancestor: AnyNode): boolean {
+  for (let cur = el.parent as AnyNode | null; cur; cur = cur.parent as AnyNode | null) if (cur === ancestor) return true;
+  return false;
 }
 
 function isHidden(el: AnyNode, hidden: Set<AnyNode>): boolean {

@@ -13,7 +13,8 @@ import { FetchFailure, Fetcher } from '../crawl/fetcher.ts';
 import { HostScheduler } from '../crawl/host-scheduler.ts';
 import { Renderer } from '../crawl/renderer.ts';
 import { crawlDelayOf, isAllowedBy, RobotsCache, type RobotsFetch } from '../crawl/robots.ts';
-import { crawlKommun } from '../crawl/site-crawler.ts';
+import { CrawlInterrupted, crawlKommun } from '../crawl/site-crawler.ts';
+import { captureEvidence } from '../evidence/screenshots.ts';
 import type { Kommun } from '../registry/registry.ts';
 import type { RuleSet } from '../rules/loader.ts';
 import { compileDefinitions } from '../rules/site-model.ts';
@@ -22,6 +23,10 @@ import { ROBOTS_TOKEN, TOOL, USER_AGENT } from '../tool.ts';
 import { writeJsonAtomic } from '../util/atomic-write.ts';
 import { errorKommun, judgeKommun, type JudgedKommun } from './judge.ts';
 import { writeResults, type RunInfo } from './results.ts';
+import { archiveKommun } from '../snapshot/warc.ts';
+import { writeHtmlReportOrWarn } from '../report/html/render.ts';
+import { writeTablesOrWarn } from '../report/tables.ts';
+import type { AuditEvent } from './events.ts';
 
 export interface AuditOptions {
   kommuner: Kommun[];
@@ -39,13 +44,36 @@ export interface AuditOptions {
   render: boolean;
   /** Start over instead of continuing an interrupted run in the same folder. */
   fresh: boolean;
+  /** Evidence screenshots of every pass/partial (DIR/evidence/); default true, needs `render`. */
+  screenshots?: boolean;
   log: (line: string) => void;
+  /** Progress events (src/pipeline/events.ts): the status line, --json. */
+  onEvent?: (event: AuditEvent) => void;
+  /**
+   * Ctrl-C: no new kommun starts, the running crawls stop at their next page and are left
+   * incomplete (crawled again by the next run with the same --out); what is finished stays on
+   * disk, results.json is not written, and runAudit throws AuditInterrupted.
+   */
+  signal?: AbortSignal;
+}
+
+/** The run was stopped by AuditOptions.signal; `done` are the kommuner whose results are on disk. */
+export class AuditInterrupted extends Error {
+  constructor(
+    readonly done: Array<{ kommunkod: string; namn: string }>,
+    readonly total: number,
+    readonly out: string,
+  ) {
+    super(`Granskningen avbröts efter ${done.length} av ${total} kommuner`);
+  }
 }
 
 export interface AuditOutcome {
   resultsFile: string;
   kommuner: JudgedKommun[];
   run: RunInfo;
+  /** results.xlsx and results.csv; null when they could not be written (a warning was logged). */
+  tables?: { xlsx: string; csv: string } | null;
 }
 
 export function snapshotRootOf(out: string): string {
@@ -80,6 +108,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
   const delaysSet = new Set<string>();
   const fetcher = new Fetcher({
     userAgent: USER_AGENT,
+    timeoutMs: opts.requestTimeoutMs,
     guard,
     scheduler,
     insecureTls: opts.insecure,
@@ -117,12 +146,15 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
   let done = 0;
   const total = opts.kommuner.length;
   const t0 = Date.now();
+  opts.onEvent?.({ event: 'run-start', runId: run.id, total, out: opts.out });
 
   try {
     await Promise.all(
       opts.kommuner.map((kommun) =>
         queue.add(async () => {
+          if (opts.signal?.aborted) return;
           const started = Date.now();
+          opts.onEvent?.({ event: 'kommun-start', kommunkod: kommun.kommunkod, namn: kommun.namn, webbplats: kommun.webbplats });
           let result: JudgedKommun;
           let reused = false;
           try {
@@ -135,7 +167,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
                 await crawlKommun(
                   kommun,
                   { fetcher, robots, render: session, definitions, searchQuery: opts.rules.definitions.searchQuery, userAgent: USER_AGENT },
-                  { snapshotRoot, maxPages: opts.maxPages, siteTimeoutMs: opts.siteTimeoutMs, pageConcurrency: Math.max(2, opts.perHost * 2) },
+                  { snapshotRoot, maxPages: opts.maxPages, siteTimeoutMs: opts.siteTimeoutMs, pageConcurrency: Math.max(2, opts.perHost * 2), ...(opts.signal ? { signal: opts.signal } : {}), onPage: (kommunkod, url) => opts.onEvent?.({ event: 'page', kommunkod, url }) },
                 );
               } finally {
                 await session?.close();
@@ -144,27 +176,49 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
             }
             result = snapshot ? await judgeKommun(snapshot, opts.rules) : internalError(kommun, opts.rules, 'ögonblicksbilden kunde inte läsas');
           } catch (e) {
+            // Interrupted: nothing is written for this kommun; the next run crawls it again.
+            if (e instanceof CrawlInterrupted) return;
             result = internalError(kommun, opts.rules, (e as Error).message ?? String(e));
           }
+          let evidenceLog = '';
+          if (opts.render && opts.screenshots !== false && result.status === 'audited') {
+            const shotsStarted = Date.now();
+            try {
+              const shots = await captureEvidence(result, { outDir: opts.out, renderer });
+              evidenceLog = `; skärmbilder: ${shots.shots.filter((s) => s.file).length} på ${secs(shots.ms)}`;
+            } catch (e) {
+              evidenceLog = `; skärmbilderna kunde inte tas (${(e as Error).message ?? String(e)}) efter ${secs(Date.now() - shotsStarted)}`;
+            }
+          }
           await writeJsonAtomic(join(opts.out, 'kommuner', `${kommun.kommunkod}.json`), result);
+          await archiveKommun(opts.out, kommun.kommunkod, opts.log);
           judged.set(kommun.kommunkod, result);
           done++;
           const what = result.status === 'error' ? `ej granskad: ${result.reason}` : `${result.score} poäng, ${result.pagesFetched} sidor`;
-          opts.log(`[${done}/${total}] ${kommun.kommunkod} ${kommun.namn}: ${what}${reused ? ' (från tidigare körning)' : ''} (${secs(Date.now() - started)})`);
+          opts.log(`[${done}/${total}] ${kommun.kommunkod} ${kommun.namn}: ${what}${reused ? ' (från tidigare körning)' : ''} (${secs(Date.now() - started)}${evidenceLog})`);
+          opts.onEvent?.({ event: 'kommun-done', kommunkod: kommun.kommunkod, namn: kommun.namn, status: result.status, score: result.score, reason: result.reason, pagesFetched: result.pagesFetched, reused, ms: Date.now() - started, done, total });
         }),
       ),
     );
   } finally {
+    // The version is asked before closing: a closed renderer has no browser to ask.
+    run.browser = (await renderer.version().catch(() => null)) ?? undefined;
     await renderer.close();
     await Promise.allSettled([fetcher.close(), robotsFetcher.close()]);
   }
 
+  if (opts.signal?.aborted && judged.size < opts.kommuner.length) {
+    const done = opts.kommuner.filter((k) => judged.has(k.kommunkod)).map((k) => ({ kommunkod: k.kommunkod, namn: k.namn }));
+    throw new AuditInterrupted(done, opts.kommuner.length, opts.out);
+  }
   run.finishedAt = new Date().toISOString();
-  run.browser = (await renderer.version()) ?? undefined;
   const ordered = opts.kommuner.map((k) => judged.get(k.kommunkod)!);
   const resultsFile = await writeResults(opts.out, run, ordered, opts.rules);
+  await writeHtmlReportOrWarn(opts.out, { rules: opts.rules, kommuner: opts.kommuner }, opts.log);
+  const tables = await writeTablesOrWarn(opts.out, { kommuner: opts.kommuner }, opts.log);
   opts.log(`Klart på ${secs(Date.now() - t0)}.`);
-  return { resultsFile, kommuner: ordered, run };
+  opts.onEvent?.({ event: 'run-done', resultsFile, tables, audited: ordered.filter((k) => k.status === 'audited').length, errors: ordered.filter((k) => k.status === 'error').length, ms: Date.now() - t0 });
+  return { resultsFile, kommuner: ordered, run, tables };
 }
 
 function internalError(kommun: Kommun, rules: RuleSet, message: string): JudgedKommun {

@@ -6,6 +6,8 @@ import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RuleSet } from '../rules/loader.ts';
 import { listSnapshots, readSnapshot } from '../snapshot/store.ts';
+import { writeHtmlReportOrWarn } from '../report/html/render.ts';
+import { writeTablesOrWarn } from '../report/tables.ts';
 import { judgeKommun, type JudgedKommun } from './judge.ts';
 import { writeResults, type RunInfo } from './results.ts';
 
@@ -39,5 +41,8 @@ export async function runEvaluate(opts: { snapshots: string; out: string; rules:
   }
   if (judged.length === 0) throw new EvaluateInputError(`Inga fullständiga ögonblicksbilder i ${root}.`);
   const resultsFile = await writeResults(opts.out, { ...run, rulesVersion: opts.rules.version }, judged, opts.rules);
+  // The same report and tables as an audit writes; screenshots stay with the audit's folder.
+  await writeHtmlReportOrWarn(opts.out, { rules: opts.rules }, opts.log);
+  await writeTablesOrWarn(opts.out, {}, opts.log);
   return { resultsFile, kommuner: judged };
 }

@@ -14,6 +14,12 @@ export const EvidenceSchema = z
     screenshot: z.string().nullable().optional(),
     snapshot: z.string().nullable(),
     capturedAt: z.string().nullable(),
+    /** When the screenshot was taken (ISO-8601). */
+    screenshotAt: z.string().optional(),
+    /** The page in the screenshot when it is not `url` (a document is shown by the link to it). */
+    screenshotUrl: z.string().optional(),
+    /** true: the screenshot shows what was judged, outlined; false: it could not be found or shown. */
+    shown: z.boolean().optional(),
   })
   .passthrough();
 

@@ -14,6 +14,8 @@ export interface Match {
   excerpt: string;
   /** What to outline on the page: the matched text, or a link's label. */
   target?: { text?: string; href?: string; selector?: string };
+  /** Where a visitor sees the match, when not on the page itself: the search results page and the hit's link. */
+  linkedFrom?: { url: string; text: string; href: string };
 }
 
 export interface CondResult {
@@ -137,7 +139,12 @@ function matchText(cond: Extract<Condition, { text: string }>, page: SitePage, c
   for (const m of text.matchAll(re)) {
     const start = m.index ?? 0;
     const end = start + m[0].length;
-    if (near && !nearMatch(text, Math.max(0, start - within), Math.min(text.length, end + within), near, nearUnless)) continue;
+    if (near) {
+      let from = Math.max(0, start - within);
+      let to = Math.min(text.length, end + within);
+      if (cond.nearBlocks !== undefined) [from, to] = blockWindow(text, start, end, cond.nearBlocks, from, to);
+      if (!nearMatch(text, from, to, near, nearUnless)) continue;
+    }
     if (unless) {
       const before = cond.unlessWithin ?? 60;
       if (unless.test(text.slice(Math.max(0, start - before), Math.min(text.length, end + Math.ceil(before / 3))))) continue;
@@ -145,6 +152,18 @@ function matchText(cond: Extract<Condition, { text: string }>, page: SitePage, c
     return [{ page, excerpt: excerptAround(text, start, end), target: { text: m[0] } }];
   }
   return null;
+}
+
+/** The window of `blocks` text blocks (lines) either side of [start, end), within [from, to). */
+function blockWindow(text: string, start: number, end: number, blocks: number, from: number, to: number): [number, number] {
+  let a = start;
+  for (let i = 0; i <= blocks && a > 0; i++) a = text.lastIndexOf('\n', a - 1) === -1 ? 0 : text.lastIndexOf('\n', a - 1);
+  let b = end;
+  for (let i = 0; i <= blocks && b < text.length; i++) {
+    const next = text.indexOf('\n', b + (i === 0 ? 0 : 1));
+    b = next === -1 ? text.length : next;
+  }
+  return [Math.max(from, a), Math.min(to, b)];
 }
 
 /** Whether `near` occurs in text[from, to) at a place that `nearUnless` does not spoil. */
@@ -169,10 +188,11 @@ function matchLink(spec: Extract<Condition, { link: unknown }>['link'], page: Si
     if (!link.visible || (spec.in !== 'page' && !link.inMain)) continue;
     if (text && !text.test(link.text)) continue;
     if (href && !href.test(decodeForMatching(link.href))) continue;
-    if (unless && unless.test(`${link.text} ${decodeForMatching(link.href)}`)) continue;
+    const t = site.resolve(link.href);
+    // The page behind a link can say what its label does not ("Orosanmälan" → "… barn och unga").
+    if (unless && unless.test(`${link.text} ${decodeForMatching(link.href)} ${t ? [t.model.title, ...t.model.h1].join(' ') : ''}`)) continue;
     if (spec.to && spec.to !== 'any' && linkKind(link, ctx) !== spec.to) continue;
     if (target) {
-      const t = site.resolve(link.href);
       const said = t ? [t.model.title, ...t.model.h1, t.model.mainText.slice(0, 600)].join('\n') : '';
       if (!target.test(said)) continue;
     }
@@ -296,7 +316,7 @@ function evaluateSearch(top: number, ctx: EvalContext): CondResult {
       : ctx.site.patterns.heading.test(hit.text) && !ctx.site.patterns.notUrl?.test(decodeForMatching(hit.url));
     if (isHemtjanst) {
       return {
-        matches: [{ page, excerpt: `Sökning på "${search.query}": träff ${i + 1} av ${search.hits.length} är "${hit.text}" (${hit.url}); resultatsida ${search.resultsUrl}`, target: { text: hit.text, href: hit.url } }],
+        matches: [{ page, excerpt: `Sökning på "${search.query}": träff ${i + 1} av ${search.hits.length} är "${hit.text}" (${hit.url}); resultatsida ${search.resultsUrl}`, target: { text: hit.text, href: hit.url }, ...(search.resultsUrl ? { linkedFrom: { url: search.resultsUrl, text: hit.text, href: hit.url } } : {}) }],
         cantTell: [],
         notes: [],
       };

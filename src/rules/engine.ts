@@ -6,7 +6,7 @@
 import { decodeForMatching } from '../util/url.ts';
 import { evaluate, pagesIn, type CondResult, type EvalContext, type Match } from './conditions.ts';
 import type { Condition, Rule, Status } from './schema.ts';
-import type { SiteModel } from './site-model.ts';
+import type { SiteModel, SitePage } from './site-model.ts';
 
 export interface Evidence {
   url: string;
@@ -22,6 +22,19 @@ export interface Evidence {
   redirects?: Array<{ url: string; status: number; location: string }>;
   /** What to outline on the page (used by the screenshot step). */
   highlight?: { text?: string; href?: string; selector?: string };
+  /**
+   * Where a visitor sees this evidence as a link, and that link (the screenshot shows it): for a
+   * document the web page of the site that links to it, for a search hit the search results page.
+   */
+  linkedFrom?: { url: string; text: string; href: string };
+  /** Set by the evidence step (src/evidence): the PNG, relative to the run's folder, with forward slashes. */
+  screenshot?: string;
+  /** When the screenshot was taken (ISO-8601). */
+  screenshotAt?: string;
+  /** The page in the screenshot, when it is not `url` (a document is shown by the link to it). */
+  screenshotUrl?: string;
+  /** true: the screenshot shows what was judged (outlined); false: it could not be found or shown. */
+  shown?: boolean;
 }
 
 export interface Trail {
@@ -97,13 +110,13 @@ function outcome(rule: Rule, status: Status, reason: string, matches: Match[], s
     weight: rule.weight,
     points: pointsFor(status, rule.weight),
     reason,
-    evidence: toEvidence(matches),
+    evidence: toEvidence(matches, site),
   };
   if (status === 'fail' || status === 'manual') out.trail = trailOf(rule, site, notes);
   return out;
 }
 
-function toEvidence(matches: Match[]): Evidence[] {
+function toEvidence(matches: Match[], site: SiteModel): Evidence[] {
   const seen = new Set<string>();
   const out: Evidence[] = [];
   for (const m of matches) {
@@ -123,9 +136,26 @@ function toEvidence(matches: Match[]): Evidence[] {
       ...(r.redirects.length ? { redirects: r.redirects } : {}),
       ...(m.target ? { highlight: m.target } : {}),
     });
+    const from = m.linkedFrom ?? (m.page.isDocument ? linkingPage(m.page, site) : undefined);
+    if (from) out[out.length - 1]!.linkedFrom = from;
     if (out.length >= MAX_EVIDENCE) break;
   }
   return out;
+}
+
+/** The page a visitor opens a document from: a hemtjänst page's main content first, then the nearest page. */
+function linkingPage(doc: SitePage, site: SiteModel): Evidence['linkedFrom'] | undefined {
+  let best: { page: SitePage; link: { href: string; text: string }; rank: number } | undefined;
+  for (const page of site.pages) {
+    if (page.isDocument) continue;
+    for (const link of page.model.links) {
+      if (!link.visible || site.resolve(link.href) !== doc) continue;
+      const rank = (site.hemtjanstPages.includes(page) ? 0 : 2) + (link.inMain ? 0 : 1) + (page.clicks ?? 99) / 100;
+      if (!best || rank < best.rank) best = { page, link, rank };
+      break;
+    }
+  }
+  return best ? { url: best.page.record.finalUrl, text: best.link.text, href: best.link.href } : undefined;
 }
 
 function trailOf(rule: Rule, site: SiteModel, notes: string[]): Trail {

@@ -28,6 +28,8 @@ export const TextConditionSchema = z
     /** Another pattern that must occur within `within` characters of the match. */
     near: Pattern.optional(),
     within: z.number().int().positive().max(5000).optional(),
+    /** Limits `near` to the match's own block (paragraph, heading, list item) and this many blocks either side. */
+    nearBlocks: z.number().int().min(0).max(20).optional(),
     /** A `near` match does not count when this pattern stands within 40 characters of it (the växel's number is no channel). */
     nearUnless: Pattern.optional(),
     /** The match does not count if this pattern occurs within `unlessWithin` characters before it (default 60) or a third of that after it. */
@@ -48,7 +50,7 @@ export const LinkConditionSchema = z
         to: z.enum(['eservice', 'document', 'page', 'any']).optional(),
         /** Title, main heading and opening text of the page it leads to, when that page was fetched. */
         target: Pattern.optional(),
-        /** The link does not count if its label or address matches this. */
+        /** The link does not count if its label, its address or the title of the page it leads to matches this. */
         unless: Pattern.optional(),
         /** main (default): links in the main content; page: any link on the page, menus and footer too. */
         in: z.enum(['main', 'page']).optional(),

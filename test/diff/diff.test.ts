@@ -1,0 +1,215 @@
+/**
+ * granska diff: two real runs on the fixture web that differ in exactly one known way, and a
+ * hand-made pair of results across rule versions (a criterion added, one removed, a weight changed).
+ */
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.ts';
+import { startFixtureWeb } from '../../src/demo/fixture-web.ts';
+import { diffDirs } from '../../src/diff/command.ts';
+import { diffResults } from '../../src/diff/diff.ts';
+import { diffHtml } from '../../src/diff/html.ts';
+import { diffText } from '../../src/diff/text.ts';
+import { ResultsSchema } from '../../src/report/results-schema.ts';
+import { audited, failed, results, RULES, writeResultsDir, type RuleDef } from '../report/make-results.ts';
+
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'web');
+const SITES = ['ekebyhult', 'lillmora'];
+const HEMTJANST_PAGE = join('ekebyhult', 'www', 'pages', 'omsorg-och-stod', 'aldreomsorg', 'hemtjanst.html');
+
+async function inProcess(args: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, { out: (s) => (stdout += `${s}\n`), err: (s) => (stderr += `${s}\n`) });
+  return { code, stdout, stderr };
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'granska-diff-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Serves the sites of `root`, audits them into `out` through the command line. */
+async function auditFixture(root: string, out: string): Promise<void> {
+  const web = await startFixtureWeb({ root, sites: SITES });
+  try {
+    const csv = join(dir, `${out.replace(/\W/g, '_')}.csv`);
+    await web.writeRegistry(csv);
+    const r = await inProcess(['audit', '--kommuner', csv, '--out', out, '--allow-private', '--no-render', '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+  } finally {
+    await web.close();
+  }
+}
+
+describe('granska diff on two audits of the fixture web', () => {
+  let before: string;
+  let after: string;
+
+  beforeAll(async () => {
+    const root = join(dir, 'web');
+    await mkdir(root, { recursive: true });
+    for (const slug of SITES) await cp(join(FIXTURES, slug), join(root, slug), { recursive: true });
+    before = join(dir, 'fore');
+    await auditFixture(root, before);
+
+    // The one change: Ekebyhult's hemtjänst page no longer says how to appeal.
+    const page = join(root, HEMTJANST_PAGE);
+    const html = await readFile(page, 'utf8');
+    const paragraph = /<p>[^<]*överklaga beslutet[^<]*<\/p>\s*/;
+    expect(html).toMatch(paragraph);
+    await writeFile(page, html.replace(paragraph, ''));
+    after = join(dir, 'efter');
+    await auditFixture(root, after);
+  });
+
+  it('finds exactly that change: one criterion of one kommun, and its score delta', async () => {
+    const d = await diffDirs(before, after);
+    const old = ResultsSchema.parse(JSON.parse(await readFile(join(before, 'results.json'), 'utf8')));
+    const oldScore = old.kommuner.find((k) => k.kommunkod === '9001')!.score!;
+    const weightOfOverklaga = old.run.rules.find((r) => r.id === 'overklaga')!.weight;
+    const totalWeight = old.run.rules.reduce((s, r) => s + r.weight, 0);
+
+    expect(d.rules).toEqual({ added: [], removed: [], weightChanged: [] });
+    expect(d.onlyOld).toEqual([]);
+    expect(d.onlyNew).toEqual([]);
+    expect(d.unchanged).toBe(1);
+    expect(d.changed).toHaveLength(1);
+    const k = d.changed[0]!;
+    expect(k.kommunkod).toBe('9001');
+    expect(k.criteria).toHaveLength(1);
+    const c = k.criteria[0]!;
+    expect(c).toMatchObject({ id: 'overklaga', kind: 'changed', oldStatus: 'pass', newStatus: 'fail' });
+    expect(c.oldUrls.some((u) => u.includes('hemtjanst'))).toBe(true);
+    expect(c.newUrls).toEqual([]);
+    expect(k.oldScore).toBe(oldScore);
+    expect(k.delta).toBeCloseTo(-Math.round((1000 * weightOfOverklaga) / totalWeight) / 10, 1);
+    expect(k.newScore).toBeCloseTo(oldScore + k.delta!, 5);
+  });
+
+  it('prints it as an aligned Swedish table, writes the HTML page, and exits 0', async () => {
+    const htmlFile = join(dir, 'jamforelse', 'diff.html');
+    const r = await inProcess(['diff', before, after, '--html', htmlFile]);
+    expect(r.code, r.stderr).toBe(0);
+    const text = r.stdout;
+    expect(text).toContain('Kommuner med ändrat resultat');
+    expect(text).toMatch(/9001\s+Ekebyhult kommun\s+100\.0\s+97\.0\s+-3\.0\s+1 → 1/);
+    expect(text).toContain('overklaga (Överklaga ett beslut om hemtjänst): Uppfyllt → Ej uppfyllt');
+    expect(text).toMatch(/efter: inget bevis/);
+    expect(text).not.toContain('Lillmora');
+    expect(text).toContain('1 kommun med ändrat resultat, 1 oförändrade, 1 ändrat kriterium.');
+    const page = await readFile(htmlFile, 'utf8');
+    expect(page).toContain('<html lang="sv">');
+    expect(page).toMatch(/<caption>9001 Ekebyhult kommun: kriterier med ändrad status<\/caption>/);
+    expect(page).toContain('<th scope="row">Ekebyhult kommun</th>');
+    expect(page).toContain('−3,0');
+  });
+
+  it('says so when the runs do not differ', async () => {
+    const r = await inProcess(['diff', after, after]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Inga skillnader');
+  });
+});
+
+describe('granska diff across rule versions (hand-made results)', () => {
+  const NEW_RULES: RuleDef[] = [
+    { id: 'ansokan', weight: 3, title: 'Hur man ansöker om hemtjänst' },
+    { id: 'avgifter', weight: 3, title: 'Vad hemtjänst kostar' },
+    { id: 'lyssna', weight: 1, title: 'Talande webb' },
+  ];
+  const oldRun = results(
+    [
+      audited('1982', 'Fagersta kommun', { avgifter: 'partial' }),
+      audited('0114', 'Upplands Väsby kommun', {}),
+      failed('2480', 'Umeå kommun', 'Webbplatsen svarar inte'),
+      audited('1293', 'Hässleholms kommun', {}),
+    ],
+    RULES,
+    'gammal',
+  );
+  const newRun = results(
+    [
+      audited('1982', 'Fagersta kommun', { avgifter: 'pass', lyssna: 'fail' }, NEW_RULES, { avgifter: { urls: ['https://www.fagersta.se/avgifter', 'https://www.fagersta.se/taxa.pdf'] } }),
+      audited('0114', 'Upplands Väsby kommun', { lyssna: 'pass' }, NEW_RULES),
+      audited('2480', 'Umeå kommun', {}, NEW_RULES),
+      audited('9999', 'Nya <b>kommun</b> & "co"', {}, NEW_RULES),
+    ],
+    NEW_RULES,
+    'ny',
+  );
+
+  it('reports added and removed criteria, changed weights, and kommuner only in one run', () => {
+    const d = diffResults({ source: 'gammal', results: oldRun }, { source: 'ny', results: newRun });
+    expect(d.rules.added.map((r) => r.id)).toEqual(['lyssna']);
+    expect(d.rules.removed.map((r) => r.id)).toEqual(['overklaga']);
+    expect(d.rules.weightChanged).toEqual([{ id: 'avgifter', title: 'Vad hemtjänst kostar', oldWeight: 2, newWeight: 3 }]);
+    expect(d.onlyOld.map((k) => k.kommunkod)).toEqual(['1293']);
+    expect(d.onlyNew.map((k) => k.kommunkod)).toEqual(['9999']);
+
+    const fagersta = d.changed.find((k) => k.kommunkod === '1982')!;
+    expect(fagersta.criteria.map((c) => [c.id, c.kind, c.oldStatus, c.newStatus])).toEqual([
+      ['avgifter', 'changed', 'partial', 'pass'],
+      ['lyssna', 'added', null, 'fail'],
+      ['overklaga', 'removed', 'pass', null],
+    ]);
+    expect(fagersta.criteria[0]!.newUrls).toEqual(['https://www.fagersta.se/avgifter', 'https://www.fagersta.se/taxa.pdf']);
+    expect(fagersta.criteria[0]!.oldUrls).toEqual(['https://www.exempel.se/avgifter']);
+
+    const umea = d.changed.find((k) => k.kommunkod === '2480')!;
+    expect(umea).toMatchObject({ oldStatus: 'error', newStatus: 'audited', oldScore: null, newScore: 100, delta: null, criteria: [] });
+
+    const text = diffText(d);
+    expect(text).toMatch(/nytt kriterium\s+lyssna\s+Talande webb\s+1$/m);
+    expect(text).toMatch(/borttaget kriterium\s+overklaga\s+Överklaga ett beslut om hemtjänst\s+1$/m);
+    expect(text).toMatch(/ändrad vikt\s+avgifter\s+Vad hemtjänst kostar\s+2 → 3$/m);
+    expect(text).toContain('lyssna (Talande webb): nytt kriterium: Ej uppfyllt');
+    expect(text).toContain('overklaga (Överklaga ett beslut om hemtjänst): borttaget kriterium, var: Uppfyllt');
+    expect(text).toMatch(/2480\s+Umeå kommun\s+–\s+100\.0\s+–\s+– → \d\s+ej granskad → granskad/);
+    expect(text).toContain('Bara i den gamla körningen\n  1293  Hässleholms kommun: 100.0 poäng');
+    expect(text).toContain('Bara i den nya körningen');
+  });
+
+  it('aligns the score table', () => {
+    const d = diffResults({ source: 'gammal', results: oldRun }, { source: 'ny', results: newRun });
+    const lines = diffText(d).split('\n');
+    const start = lines.indexOf('Kommuner med ändrat resultat');
+    const table = lines.slice(start + 1, lines.indexOf('', start));
+    const endOfFore = table[0]!.indexOf('Före') + 'Före'.length;
+    expect(table.length).toBeGreaterThan(3);
+    // Numbers are right-aligned: every row's "Före" cell ends in the same column.
+    for (const row of table.slice(2)) {
+      expect(row[endOfFore - 1]).toMatch(/[0-9–]/);
+      expect(row[endOfFore]).toBe(' ');
+    }
+  });
+
+  it('escapes every piece of text in the HTML page', () => {
+    const d = diffResults({ source: 'gammal <script>', results: oldRun }, { source: 'ny', results: newRun });
+    const page = diffHtml(d);
+    expect(page).toContain('Nya &lt;b&gt;kommun&lt;/b&gt; &amp; &quot;co&quot;');
+    expect(page).toContain('gammal &lt;script&gt;');
+    expect(page).not.toContain('<b>kommun');
+    expect(page).toContain('<a href="https://www.fagersta.se/taxa.pdf">');
+    expect(page).toMatch(/<caption>[^<]+<\/caption>/);
+    expect(page).not.toMatch(/<th(?=[\s>])(?![^>]*scope=)[^>]*>/);
+  });
+
+  it('refuses a folder without results.json with a clear message', async () => {
+    const a = await writeResultsDir(join(dir, 'hand-gammal'), oldRun);
+    const r = await inProcess(['diff', a, join(dir, 'finns-inte')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('finns-inte');
+    const empty = join(dir, 'tom');
+    await mkdir(empty, { recursive: true });
+    const r2 = await inProcess(['diff', a, empty]);
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toMatch(/tom har ingen results\.json/);
+    expect(r2.stderr).not.toMatch(/\n\s+at /);
+  });
+});
