@@ -14,6 +14,7 @@ import type { JudgedKommun } from '../pipeline/judge.ts';
 import { kommunFromUrl, loadRegistry, RegistryError, selectKommuner, type Kommun } from '../registry/registry.ts';
 import { checkRules, DEFAULT_RULES_DIR, formatProblem, loadRules, RulesError } from '../rules/loader.ts';
 import { rankByScore } from '../score/score.ts';
+import { describeOutputFailure, isOutputFailure } from '../util/fs-errors.ts';
 import { TOOL } from '../tool.ts';
 import { registerReportCommand } from '../report/html/command.ts';
 import { registerExportCommands } from '../export/cli.ts';
@@ -61,6 +62,10 @@ function reportError(e: unknown, io: Io): number {
   if (e instanceof RegistryError || e instanceof UsageError || e instanceof EvaluateInputError || e instanceof BrowserMissingError) {
     io.err(`Fel: ${e.message}`);
     return 2;
+  }
+  if (isOutputFailure(e)) {
+    io.err(`Fel: ${describeOutputFailure(e)}. Det som redan skrivits finns kvar; frigör utrymme eller välj en annan mapp med --out och kör samma kommando igen för att fortsätta.`);
+    return 1;
   }
   io.err(`Ett oväntat fel stoppade körningen: ${(e as Error)?.message ?? String(e)}`);
   if (process.env.GRANSKA_DEBUG) io.err(String((e as Error)?.stack));

@@ -26,6 +26,8 @@ export interface CrawlDeps {
   robots: RobotsCache;
   /** A browser session for this kommun, or null to never render. */
   render: RenderSession | null;
+  /** Read every HTML page in the browser, not only those that need JavaScript (for comparison in the benchmark). */
+  renderAll?: boolean;
   definitions: CompiledDefinitions;
   searchQuery: string;
   userAgent: string;
@@ -216,7 +218,7 @@ class SiteCrawl {
     let readWith: PageRecord['readWith'] = 'fetch';
     let renderReason: string | undefined;
     let stored = response.body;
-    const why = this.deps.render ? needsRender(model) : null;
+    const why = this.deps.render ? (this.deps.renderAll ? 'alla sidor läses med webbläsaren (renderAll)' : needsRender(model)) : null;
     if (why && this.deps.render) {
       try {
         const rendered = await this.deps.render.render({ ...response, finalUrl });

@@ -12,9 +12,13 @@ export const PAGE_SCRIPT = String.raw`
   const OVERLAY_ID = 'granska-evidence-outline';
   const COLOR = '#d6007e';
   const COOKIE_WORDS = /cookie|kakor|kaka|samtycke|consent/i;
-  // "Only necessary": never an accept-all button on the kommun's behalf.
-  const NECESSARY = /nödvändig|necessary|essential|nödvändiga|neka|avvisa|avböj|reject|decline|deny|refuse|endast funktionella|endast tekniska/i;
-  const ACCEPT_ALL = /(godkänn|acceptera|tillåt|accept|allow|ok)\s*(alla|all)\b|^\s*(jag\s+)?(godkänner|accepterar|ok|okej|jag förstår)\s*$/i;
+  // "Only necessary" or a refusal: never a button that accepts more on the kommun's behalf.
+  const REFUSE = /neka|avvisa|avböj|reject|decline|deny|refuse/i;
+  const NECESSARY = /nödvändig|necessary|essential/i;
+  const ONLY = /endast|bara|enbart|only/i;
+  const MORE = /alla|\ball\b|statistik|analys|marknadsf|annons|personanpass|tredje part|third/i;
+  const onlyNecessary = (t) =>
+    REFUSE.test(t) || (NECESSARY.test(t) && (ONLY.test(t) || !MORE.test(t))) || /(endast|bara|enbart)\s+(funktionella|tekniska)/i.test(t);
   const CONSENT_SELECTOR = [
     '[id*="cookie" i]', '[class*="cookie" i]', '[id*="consent" i]', '[class*="consent" i]',
     '[id*="cmp" i]', '.cmpbox', '[id*="kakor" i]', '[class*="kakor" i]', '[id*="kaka" i]',
@@ -86,8 +90,7 @@ export const PAGE_SCRIPT = String.raw`
       const text = label(b);
       if (!text || text.length > 80 || !visible(b)) continue;
       if (b.tagName === 'A' && /^https?:/.test(b.getAttribute('href') || '')) continue; // a link away, e.g. "Läs mer"
-      if (ACCEPT_ALL.test(text) && !/neka|avvisa|reject|decline|nödvändig|necessary/i.test(text)) continue;
-      if (NECESSARY.test(text)) {
+      if (onlyNecessary(text)) {
         b.setAttribute('data-granska-consent', 'necessary');
         return text;
       }

@@ -18,6 +18,7 @@ import type { Renderer, RenderSession } from '../crawl/renderer.ts';
 import type { JudgedKommun } from '../pipeline/judge.ts';
 import type { Evidence, Outcome } from '../rules/engine.ts';
 import { TOOL } from '../tool.ts';
+import { isOutputFailure } from '../util/fs-errors.ts';
 import { PAGE_SCRIPT } from './page-script.ts';
 
 export interface CaptureOptions {
@@ -32,6 +33,8 @@ export interface CaptureOptions {
   maxPages?: number;
   /** The clock (tests). */
   now?: () => Date;
+  /** Stops taking pictures (the run was interrupted): the page in progress is closed at once. */
+  signal?: AbortSignal;
 }
 
 export interface Box {
@@ -96,7 +99,6 @@ interface Raw {
   at: Date;
   found: FindResult | null;
   box: Box | null;
-  scrollY: number;
   status: number;
   consent: ConsentAction;
 }
@@ -111,6 +113,8 @@ interface FindResult {
 
 class CaptureFailure extends Error {}
 
+const KOMMUN_LIMIT = 'tidsgränsen för skärmbilder för kommunen nåddes';
+
 /**
  * Takes the evidence screenshots of one judged kommun and records them on its evidence entries
  * (`screenshot`, `screenshotAt`, `shown`, and for documents `screenshotUrl`); appends a note to a
@@ -120,11 +124,10 @@ export async function captureEvidence(kommun: JudgedKommun, opts: CaptureOptions
   const t0 = Date.now();
   const now = opts.now ?? (() => new Date());
   const report: CaptureReport = { shots: [], pages: 0, ms: 0 };
-  if (kommun.status !== 'audited') return report;
-
   const dirRel = `evidence/${safeName(kommun.kommunkod)}`;
   const dir = join(opts.outDir, ...dirRel.split('/'));
-  await rm(dir, { recursive: true, force: true });
+  await rm(dir, { recursive: true, force: true }); // pictures of an earlier run in the same folder
+  if (kommun.status !== 'audited') return report;
 
   const jobs = planJobs(kommun.criteria, report);
   if (jobs.length === 0) {
@@ -143,23 +146,33 @@ export async function captureEvidence(kommun: JudgedKommun, opts: CaptureOptions
   const maxPages = opts.maxPages ?? 30;
   const session = opts.renderer.session({ assets: true });
   let stopAll: string | null = null;
+  const queue = [...groups];
   const one = async (pageUrl: string, group: Job[]): Promise<void> => {
-    const remaining = deadline - Date.now();
+    if (!stopAll && opts.signal?.aborted) stopAll = 'granskningen avbröts';
     if (!stopAll && report.pages >= maxPages) stopAll = 'gränsen för antal sidor med skärmbilder per kommun nåddes';
-    if (!stopAll && remaining < 3000) stopAll = 'tidsgränsen för skärmbilder för kommunen nåddes';
+    if (!stopAll && deadline - Date.now() < 1000) stopAll = KOMMUN_LIMIT;
     if (stopAll) {
       for (const job of group) fail(job, report, `Obs: ingen skärmbild togs av ${pageUrl} (${stopAll})`);
       return;
     }
     report.pages++;
     try {
+      const pageTimeoutMs = opts.pageTimeoutMs ?? 20_000;
       await visit(session, pageUrl, group, {
-        remaining,
-        pageTimeoutMs: opts.pageTimeoutMs ?? 20_000,
+        deadline,
+        // One page may take its load time and a few seconds a picture, never the whole budget.
+        pageLimitMs: pageTimeoutMs + 10_000 + 5_000 * group.length,
+        pageTimeoutMs,
         now,
+        signal: opts.signal,
         finish: (page, raws) => compose(page, kommun, raws, { dir, dirRel, report }),
       });
     } catch (e) {
+      // Our own disk failing stops the run (the audit says so), unlike a website's failure.
+      if (isOutputFailure(e)) {
+        queue.length = 0;
+        throw e;
+      }
       const why = failureText(e);
       if (e instanceof BrowserMissingError || /executable|browserType\.launch/i.test(String((e as Error)?.message))) stopAll = 'webbläsaren kunde inte startas';
       for (const job of group) {
@@ -168,7 +181,6 @@ export async function captureEvidence(kommun: JudgedKommun, opts: CaptureOptions
       }
     }
   };
-  const queue = [...groups];
   // Two pages of a kommun at once: they mostly wait on the site's politeness limits.
   const worker = async (): Promise<void> => {
     for (let next = queue.shift(); next; next = queue.shift()) await one(...next);
@@ -208,7 +220,7 @@ function planJobs(criteria: Outcome[], report: CaptureReport): Job[] {
   // Evidence of the same criterion on another page is cheap when that page is opened anyway.
   for (const outcome of judged) {
     const shot = new Set([withoutHash(jobs.find((j) => j.outcome === outcome)?.pageUrl ?? '')]);
-    for (let i = 1; i < outcome.evidence.length && shot.size <= MAX_PAGES_PER_CRITERION; i++) {
+    for (let i = 1; i < outcome.evidence.length && shot.size < MAX_PAGES_PER_CRITERION; i++) {
       const job = jobOf(outcome, i);
       const page = job && withoutHash(job.pageUrl);
       if (!job || !page || shot.has(page) || !pages.has(page)) continue;
@@ -234,70 +246,81 @@ function addNote(outcome: Outcome, note: string): void {
 
 /**
  * Opens one page, takes a viewport-sized picture around each job's element, and hands them to
- * `finish` on a second page of the same browser slot.
+ * `finish` on a second page of the same browser slot. The time limit runs from when the slot is
+ * free: waiting for other kommuners' pictures is not this page's fault.
  */
 async function visit(
   session: RenderSession,
   pageUrl: string,
   jobs: Job[],
-  o: { remaining: number; pageTimeoutMs: number; now: () => Date; finish: (page: Page, raws: Raw[]) => Promise<void> },
+  o: { deadline: number; pageLimitMs: number; pageTimeoutMs: number; now: () => Date; signal?: AbortSignal; finish: (page: Page, raws: Raw[]) => Promise<void> },
 ): Promise<void> {
-  let current: Page | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  const hardLimit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      void current?.close().catch(() => {});
-      reject(new CaptureFailure('tidsgränsen för skärmbilder för kommunen nåddes'));
-    }, o.remaining);
-  });
-  const work = session.withPage(async (page) => {
-    current = page;
-    page.setDefaultTimeout(Math.min(10_000, o.remaining));
-    const net = trackRequests(page);
-    let response;
+  await session.withPage(async (first) => {
+    const left = o.deadline - Date.now();
+    if (left < 1000) throw new CaptureFailure(KOMMUN_LIMIT);
+    const remaining = Math.min(left, o.pageLimitMs);
+    let current: Page = first;
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const limit = new Promise<never>((_, reject) => {
+      const stop = (why: string) => {
+        void current.close().catch(() => {});
+        reject(new CaptureFailure(why));
+      };
+      timer = setTimeout(() => stop(remaining === left ? KOMMUN_LIMIT : 'sidan blev inte klar inom tidsgränsen'), remaining);
+      onAbort = () => stop('granskningen avbröts');
+      if (o.signal?.aborted) onAbort();
+      else o.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    const work = (async () => {
+      const raws = await shoot(first, pageUrl, jobs, { remaining, pageTimeoutMs: o.pageTimeoutMs, now: o.now });
+      await first.close().catch(() => {});
+      current = await first.context().newPage();
+      current.setDefaultTimeout(Math.min(15_000, remaining));
+      await o.finish(current, raws);
+    })();
     try {
-      response = await page.goto(pageUrl, { waitUntil: 'domcontentloaded', timeout: Math.min(o.pageTimeoutMs, o.remaining) });
-    } catch (e) {
-      throw new CaptureFailure(/timeout/i.test(String((e as Error)?.message)) ? 'sidan svarade inte inom tidsgränsen' : 'sidan kunde inte hämtas');
-    }
-    const status = response?.status() ?? 0;
-    await page.waitForLoadState('load', { timeout: Math.min(8000, o.remaining) }).catch(() => {});
-    await net.quiet(1500);
-    await page.evaluate('document.fonts ? Promise.race([document.fonts.ready, new Promise((r) => setTimeout(r, 1500))]).then(() => true) : true').catch(() => {});
-    const consent = await dismissConsent(page, net);
-
-    const raws: Raw[] = [];
-    for (const job of jobs) {
-      await ensureScript(page);
-      let found: FindResult | null = null;
-      if (job.spec) found = (await page.evaluate(`window.__granskaEvidence.find(${JSON.stringify(job.spec)})`)) as FindResult;
-      await page.evaluate('window.__granskaEvidence.scrollToMark()');
-      if (found?.revealed) await page.waitForTimeout(250); // an accordion's animation
-      await net.quiet(800);
-      await ensureScript(page);
-      const box = found?.found ? ((await page.evaluate('window.__granskaEvidence.outline()')) as Box | null) : null;
-      const scrollY = (await page.evaluate('window.scrollY')) as number;
-      const at = o.now();
-      const png = await crop(page);
-      await page.evaluate('window.__granskaEvidence && window.__granskaEvidence.clear()').catch(() => {});
-      raws.push({ job, png, at, found, box, scrollY, status, consent });
-    }
-    await page.close().catch(() => {});
-    const composer = await page.context().newPage();
-    current = composer;
-    try {
-      composer.setDefaultTimeout(Math.min(15_000, o.remaining));
-      await o.finish(composer, raws);
+      await Promise.race([work, limit]);
     } finally {
-      await composer.close().catch(() => {});
+      clearTimeout(timer);
+      if (onAbort) o.signal?.removeEventListener('abort', onAbort);
+      work.catch(() => {});
+      if (current !== first) await current.close().catch(() => {});
     }
   });
+}
+
+async function shoot(page: Page, pageUrl: string, jobs: Job[], o: { remaining: number; pageTimeoutMs: number; now: () => Date }): Promise<Raw[]> {
+  page.setDefaultTimeout(Math.min(10_000, o.remaining));
+  const net = trackRequests(page);
+  let response;
   try {
-    return await Promise.race([work, hardLimit]);
-  } finally {
-    clearTimeout(timer);
-    work.catch(() => {});
+    response = await page.goto(pageUrl, { waitUntil: 'domcontentloaded', timeout: Math.min(o.pageTimeoutMs, o.remaining) });
+  } catch (e) {
+    throw new CaptureFailure(/timeout/i.test(String((e as Error)?.message)) ? 'sidan svarade inte inom tidsgränsen' : 'sidan kunde inte hämtas');
   }
+  const status = response?.status() ?? 0;
+  await page.waitForLoadState('load', { timeout: Math.min(8000, o.remaining) }).catch(() => {});
+  await net.quiet(1500);
+  await page.evaluate('document.fonts ? Promise.race([document.fonts.ready, new Promise((r) => setTimeout(r, 1500))]).then(() => true) : true').catch(() => {});
+  const consent = await dismissConsent(page, net);
+
+  const raws: Raw[] = [];
+  for (const job of jobs) {
+    await ensureScript(page);
+    let found: FindResult | null = null;
+    if (job.spec) found = (await page.evaluate(`window.__granskaEvidence.find(${JSON.stringify(job.spec)})`)) as FindResult;
+    await page.evaluate('window.__granskaEvidence.scrollToMark()');
+    if (found?.revealed) await page.waitForTimeout(250); // an accordion's animation
+    await net.quiet(800); // pictures that load when scrolled to
+    await ensureScript(page);
+    const box = found?.found ? ((await page.evaluate('window.__granskaEvidence.outline()')) as Box | null) : null;
+    const at = o.now();
+    const png = await crop(page);
+    await page.evaluate('window.__granskaEvidence && window.__granskaEvidence.clear()').catch(() => {});
+    raws.push({ job, png, at, found, box, status, consent });
+  }
+  return raws;
 }
 
 /**
@@ -388,10 +411,10 @@ async function compose(page: Page, kommun: JudgedKommun, raws: Raw[], o: { dir: 
     const isDocument = !!job.evidence.document;
     // Shown by the link to it on another page (a document, a search hit).
     const viaLink = withoutHash(job.pageUrl) !== withoutHash(job.evidence.url);
-    const linkTo = `länken till ${isDocument ? 'dokumentet ' : ''}${job.evidence.url}`;
+    const linkTo = `länken till ${isDocument ? 'dokumentet ' : ''}${readableUrl(job.evidence.url)}`;
     const shown = job.spec ? !!raw.found?.found : true;
     const at = raw.at.toISOString();
-    const line1 = `${raw.job.pageUrl} — fångad ${at.slice(0, 16).replace('T', ' ')} UTC`;
+    const line1 = `${readableUrl(raw.job.pageUrl)} — fångad ${at.slice(0, 16).replace('T', ' ')} UTC`;
     const line2 = [
       kommun.namn,
       `${job.outcome.id} (${job.outcome.status === 'pass' ? 'uppfyllt' : 'delvis uppfyllt'})`,
@@ -477,6 +500,15 @@ function failureText(e: unknown): string {
   if (/timeout/i.test(m)) return 'sidan svarade inte inom tidsgränsen';
   if (/closed|crash|disconnected/i.test(m)) return 'webbläsaren stängde sidan';
   return 'ett fel i webbläsaren';
+}
+
+/** å, ä and ö as a reader sees them (the exact address is in the evidence and the PNG's Source). */
+function readableUrl(url: string): string {
+  try {
+    return decodeURI(url);
+  } catch {
+    return url;
+  }
 }
 
 function withoutHash(url: string): string {

@@ -21,6 +21,7 @@ import { compileDefinitions } from '../rules/site-model.ts';
 import { readSnapshot } from '../snapshot/store.ts';
 import { ROBOTS_TOKEN, TOOL, USER_AGENT } from '../tool.ts';
 import { writeJsonAtomic } from '../util/atomic-write.ts';
+import { isOutputFailure } from '../util/fs-errors.ts';
 import { errorKommun, judgeKommun, type JudgedKommun } from './judge.ts';
 import { writeResults, type RunInfo } from './results.ts';
 import { archiveKommun } from '../snapshot/warc.ts';
@@ -42,6 +43,8 @@ export interface AuditOptions {
   requestTimeoutMs: number;
   /** false: never start the browser (pages that need JavaScript are read as fetched). */
   render: boolean;
+  /** Read every HTML page in the browser, not only those that need JavaScript (the benchmark's comparison); needs `render`. */
+  renderAll?: boolean;
   /** Start over instead of continuing an interrupted run in the same folder. */
   fresh: boolean;
   /** Evidence screenshots of every pass/partial (DIR/evidence/); default true, needs `render`. */
@@ -166,7 +169,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
               try {
                 await crawlKommun(
                   kommun,
-                  { fetcher, robots, render: session, definitions, searchQuery: opts.rules.definitions.searchQuery, userAgent: USER_AGENT },
+                  { fetcher, robots, render: session, ...(opts.renderAll ? { renderAll: true } : {}), definitions, searchQuery: opts.rules.definitions.searchQuery, userAgent: USER_AGENT },
                   { snapshotRoot, maxPages: opts.maxPages, siteTimeoutMs: opts.siteTimeoutMs, pageConcurrency: Math.max(2, opts.perHost * 2), ...(opts.signal ? { signal: opts.signal } : {}), onPage: (kommunkod, url) => opts.onEvent?.({ event: 'page', kommunkod, url }) },
                 );
               } finally {
@@ -178,18 +181,31 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
           } catch (e) {
             // Interrupted: nothing is written for this kommun; the next run crawls it again.
             if (e instanceof CrawlInterrupted) return;
+            // Our own disk failing is no fault of the website: stop the run, keep what is written.
+            if (isOutputFailure(e)) {
+              queue.clear();
+              throw e;
+            }
             result = internalError(kommun, opts.rules, (e as Error).message ?? String(e));
           }
           let evidenceLog = '';
-          if (opts.render && opts.screenshots !== false && result.status === 'audited') {
+          // Screenshots need the browser: not when it could not be started (the warning is in the log).
+          if (opts.render && opts.screenshots !== false && !browserWarned && result.status === 'audited') {
             const shotsStarted = Date.now();
             try {
-              const shots = await captureEvidence(result, { outDir: opts.out, renderer });
-              evidenceLog = `; skärmbilder: ${shots.shots.filter((s) => s.file).length} på ${secs(shots.ms)}`;
+              const shots = await captureEvidence(result, { outDir: opts.out, renderer, ...(opts.signal ? { signal: opts.signal } : {}) });
+              // Always in seconds: the benchmark (bench/national.ts) reads this from the log.
+              evidenceLog = `; skärmbilder: ${shots.shots.filter((s) => s.file).length} på ${(shots.ms / 1000).toFixed(1)} s`;
             } catch (e) {
+              if (isOutputFailure(e)) {
+                queue.clear();
+                throw e;
+              }
               evidenceLog = `; skärmbilderna kunde inte tas (${(e as Error).message ?? String(e)}) efter ${secs(Date.now() - shotsStarted)}`;
             }
           }
+          // Interrupted while taking pictures: as for the crawl, nothing is written; the next run judges the stored snapshot again.
+          if (opts.signal?.aborted) return;
           await writeJsonAtomic(join(opts.out, 'kommuner', `${kommun.kommunkod}.json`), result);
           await archiveKommun(opts.out, kommun.kommunkod, opts.log);
           judged.set(kommun.kommunkod, result);

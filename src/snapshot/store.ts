@@ -21,8 +21,15 @@ export class SnapshotWriter {
   private readonly written = new Set<string>();
   private pending: Promise<void>[] = [];
 
+  /** The first write error of pages.jsonl (a full disk), raised by finish(). */
+  private failure: Error | null = null;
+
   private constructor(readonly dir: string) {
     this.lines = createWriteStream(join(dir, 'pages.jsonl'), { flags: 'w' });
+    this.lines.on('error', (e: NodeJS.ErrnoException) => {
+      e.path ??= join(dir, 'pages.jsonl');
+      this.failure ??= e;
+    });
   }
 
   /** Starts a fresh snapshot for one kommun, discarding an unfinished earlier one. */
@@ -43,13 +50,13 @@ export class SnapshotWriter {
       record.bodyFile = file;
       if (!this.written.has(file)) {
         this.written.add(file);
-        this.pending.push(writeFile(join(this.dir, file), body));
+        this.pending.push(this.track(join(this.dir, file), writeFile(join(this.dir, file), body)));
       }
       if (text !== undefined) {
         record.textFile = `bodies/${hash.slice(7)}.txt`;
         if (!this.written.has(record.textFile)) {
           this.written.add(record.textFile);
-          this.pending.push(writeFile(join(this.dir, record.textFile), text));
+          this.pending.push(this.track(join(this.dir, record.textFile), writeFile(join(this.dir, record.textFile), text)));
         }
       }
     }
@@ -57,10 +64,24 @@ export class SnapshotWriter {
     return record;
   }
 
+  /** A body write that fails (a full disk) is kept for finish() to raise, never left unhandled. */
+  private track(path: string, write: Promise<void>): Promise<void> {
+    return write.catch((e: NodeJS.ErrnoException) => {
+      e.path ??= path;
+      this.failure ??= e;
+    });
+  }
+
   async finish(summary: CrawlSummary): Promise<void> {
     await Promise.all(this.pending);
     this.pending = [];
-    await new Promise<void>((resolve, reject) => this.lines.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    if (this.failure) throw this.failure;
+    // A stream that failed never says 'finish': wait for whichever comes.
+    await new Promise<void>((resolve, reject) => {
+      this.lines.once('error', reject);
+      this.lines.end(() => resolve());
+    });
+    if (this.failure) throw this.failure;
     await writeJsonAtomic(join(this.dir, 'crawl.json'), summary);
   }
 

@@ -178,13 +178,34 @@ class WarcSink {
     if (this.failure) throw this.failure;
     const bytes = await WARCSerializer.serialize(rec, { gzip: true });
     this.count++;
-    if (!this.stream.write(bytes)) await new Promise<void>((resolve) => this.stream.once('drain', resolve));
+    if (!this.stream.write(bytes)) {
+      if (this.failure || this.stream.destroyed) throw this.failure ?? new Error('WARC-filen stängdes innan allt var skrivet');
+      // A stream that fails (a full disk) never drains: wait for whichever comes first.
+      await new Promise<void>((resolve, reject) => {
+        const done = (e?: Error) => {
+          this.stream.off('drain', onDrain);
+          this.stream.off('error', done);
+          this.stream.off('close', onClose);
+          if (e) reject(e);
+          else resolve();
+        };
+        const onDrain = () => done();
+        const onClose = () => done(this.failure ?? new Error('WARC-filen stängdes innan allt var skrivet'));
+        this.stream.once('drain', onDrain);
+        this.stream.once('error', done);
+        this.stream.once('close', onClose);
+      });
+    }
   }
 
   close(): Promise<void> {
     return new Promise((resolve, reject) => {
-      if (this.stream.closed) return this.failure ? reject(this.failure) : resolve();
-      this.stream.end((err?: Error | null) => (err || this.failure ? reject(err ?? this.failure) : resolve()));
+      if (this.stream.closed || this.stream.destroyed) return this.failure ? reject(this.failure) : resolve();
+      // end()'s callback is not promised after an error: settle on whichever event comes.
+      const settle = () => (this.failure ? reject(this.failure) : resolve());
+      this.stream.once('error', settle);
+      this.stream.once('close', settle);
+      this.stream.end();
     });
   }
 }

@@ -54,13 +54,14 @@ document.getElementById('nodvandiga').onclick = function () { fetch('/consent?va
 document.getElementById('larm-knapp').onclick = function () { var p = document.getElementById('larm-panel'); p.hidden = !p.hidden; this.setAttribute('aria-expanded', String(!p.hidden)); };
 </script></body></html>`;
 
-/** A consent dialog with no "only necessary" choice: it must be hidden, never accepted. */
+/** A consent dialog with no "only necessary" choice: it must be hidden, never accepted (not even statistics). */
 const ACCEPT_ONLY = `<!doctype html><html lang="sv"><head><meta charset="utf-8"><title>Lyssna</title>
 <style>body{margin:0;font:16px/1.5 Arial,sans-serif;background:#fff} main{padding:20px 40px}
 .cmp-wrapper{position:fixed;left:0;right:0;top:0;bottom:0;background:rgb(0,160,60);z-index:99}</style></head><body>
-<div class="cmp-wrapper" id="cookie-consent"><p>Vi använder kakor för statistik.</p><button type="button" id="ok">Godkänn alla kakor</button> <button type="button">Inställningar</button></div>
+<div class="cmp-wrapper" id="cookie-consent"><p>Vi använder kakor för statistik.</p><button type="button" id="ok">Godkänn alla kakor</button> <button type="button" id="stat">Godkänn nödvändiga och statistik</button> <button type="button">Inställningar</button></div>
 <main><h1>Om webbplatsen</h1><p>Här kan du få texten uppläst.</p><button type="button" class="lyssna">Lyssna på sidan</button></main>
-<script>document.getElementById('ok').onclick = function () { fetch('/consent?val=all'); document.getElementById('cookie-consent').remove(); };</script>
+<script>document.getElementById('ok').onclick = function () { fetch('/consent?val=all'); document.getElementById('cookie-consent').remove(); };
+document.getElementById('stat').onclick = function () { fetch('/consent?val=statistik'); document.getElementById('cookie-consent').remove(); };</script>
 </body></html>`;
 
 let server: TestServer;
@@ -154,6 +155,7 @@ beforeAll(async () => {
     if (path === '/stil.css') return res.writeHead(200, { 'content-type': 'text/css' }).end(STYLE);
     if (path === '/bild.png') return res.writeHead(200, { 'content-type': 'image/png' }).end(bild);
     if (path.startsWith('/consent')) return res.writeHead(204).end();
+    if (path === '/haenger') return; // never answers
     return res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' }).end('<!doctype html><title>Hittades inte</title><h1>Sidan finns inte</h1>');
   });
   const closed = await startServer(() => {});
@@ -247,11 +249,11 @@ describe('captureEvidence', () => {
     expect(near(pixel(p, 1200, stripHeight(p) + 450), [255, 255, 255], 2)).toBe(true);
   });
 
-  it('hides a dialog that offers only "accept all", without clicking it', async () => {
+  it('hides a dialog that offers only "accept all" (or more than the necessary), without clicking', async () => {
     const s = shot('lyssna');
     expect(s.shown).toBe(true);
     expect(s.consent).toBe('hidden');
-    expect(server.requests.some((r) => r.path.startsWith('/consent?val=all'))).toBe(false);
+    expect(server.requests.filter((r) => r.path.startsWith('/consent')).map((r) => r.path)).toEqual(['/consent?val=necessary']);
     const p = await png(s.file!);
     expect(count(p, isOverlay)).toBe(0);
     expect(framed(p, s.box!)).toBe(true);
@@ -325,6 +327,35 @@ describe('captureEvidence', () => {
     expect(forbidden.evidence[0]!.screenshot).toBeUndefined();
     // A fail has no pictures.
     expect(report.shots.some((s) => s.criterion === 'valfrihet')).toBe(false);
+  });
+});
+
+describe('captureEvidence within its time limits', () => {
+  const hanging = () =>
+    kommun('9998', `${server.origin}/`, [
+      outcome('avgifter', 'pass', [evidence(`${server.origin}/haenger`, { text: '356 kronor' })]),
+      outcome('ansokan', 'pass', [evidence(`${server.origin}/om-webbplatsen`, { text: 'Här kan du få texten uppläst' })]),
+    ]);
+
+  it('gives a page that never answers a note, and goes on with the others', async () => {
+    const judged = hanging();
+    const t0 = Date.now();
+    await captureEvidence(judged, { outDir: out, renderer, pageTimeoutMs: 1500 });
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    const [hang, other] = judged.criteria;
+    expect(hang!.evidence[0]!.shown).toBe(false);
+    expect(hang!.evidence[0]!.screenshot).toBeUndefined();
+    expect(hang!.reason).toMatch(/Obs: ingen skärmbild kunde tas av .*\/haenger \(sidan svarade inte inom tidsgränsen\)/);
+    expect(other!.evidence[0]!.shown).toBe(true);
+  });
+
+  it('stops at the time budget of the kommun', async () => {
+    const judged = hanging();
+    const t0 = Date.now();
+    await captureEvidence(judged, { outDir: out, renderer, budgetMs: 1500 });
+    expect(Date.now() - t0).toBeLessThan(6000);
+    expect(judged.criteria[0]!.evidence[0]!.shown).toBe(false);
+    expect(judged.criteria[0]!.reason).toMatch(/tidsgränsen för skärmbilder för kommunen nåddes/);
   });
 });
 
