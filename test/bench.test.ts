@@ -27,7 +27,8 @@ describe('national benchmark', () => {
   });
 
   it('audits the web and reports its figures', async () => {
-    const report = await runBenchmark({ kommuner: web.kommuner, screenshots: false });
+    // A small budget keeps the smoke test short; speed is measured by npm run bench, not here.
+    const report = await runBenchmark({ kommuner: web.kommuner, screenshots: false, maxPages: 40 });
     expect(report.kommuner).toBe(3);
     expect(report.audited).toBe(3);
     expect(report.wallMs).toBeGreaterThan(0);

@@ -153,12 +153,15 @@ export class TrapGuard {
     const shape = `${path}?${[...counts.keys()].sort().join('&')}`;
     const seen = (this.shapes.get(shape) ?? 0) + 1;
     this.shapes.set(shape, seen);
+    // One numeric id is how some CMSs name every page (WordPress ?page_id=12, ?p=7, ?id=210):
+    // those are pages, not variants, and only the page budget bounds them.
+    const dateish = /(^|[?&])(ar|year|manad|month|dag|day|date|datum|vecka|week|from|tom|start|end|kalender|calendar)=/i.test(u.search) || /\d{4}[-/]\d{2}/.test(u.pathname);
+    if (!dateish && keys.length === 1 && /^\d{1,9}$/.test(u.searchParams.get(keys[0]!) ?? '')) return null;
     if (u.search) {
       const variants = (this.shapes.get(`${path}?*`) ?? 0) + 1;
       this.shapes.set(`${path}?*`, variants);
       if (variants > (this.opts.maxPerShape ?? 40)) return 'samma sida med allt fler varianter av parametrar (möjlig crawlerfälla)';
     }
-    const dateish = /(^|[?&])(ar|year|manad|month|dag|day|date|datum|vecka|week|from|tom|start|end|kalender|calendar)=/i.test(u.search) || /\d{4}[-/]\d{2}/.test(u.pathname);
     const limit = dateish ? 6 : (this.opts.maxPerShape ?? 40);
     if (u.search && seen > limit) return 'samma sida med allt fler varianter av parametrar (kalender eller lista utan slut)';
     if (!u.search && /#/.test(shape) && seen > limit * 2) return 'många nästan likadana adresser (möjlig crawlerfälla)';
