@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../src/cli/main.ts';
 import { ResultsSchema } from '../src/report/results-schema.ts';
 import { startServer, type TestServer } from './crawl/servers.ts';
+import { runCli } from './helpers/cli.ts';
 
 const run = promisify(execFile);
 const BIN = join(import.meta.dirname, '..', 'bin', 'granska.mjs');
@@ -22,12 +22,6 @@ async function granska(args: string[]): Promise<{ code: number; stdout: string; 
   }
 }
 
-async function inProcess(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, { out: (s) => (stdout += `${s}\n`), err: (s) => (stderr += `${s}\n`) });
-  return { code, stdout, stderr };
-}
 
 let dir: string;
 beforeAll(async () => {
@@ -58,20 +52,20 @@ describe('bad input', () => {
   it('names the file and the line of a malformed registry', async () => {
     const csv = join(dir, 'trasig.csv');
     await writeFile(csv, 'kommunkod,namn,webbplats\n9001,Exempelby kommun,https://exempelby.se/\n901,Felby kommun,felby.se\n');
-    const r = await inProcess(['audit', '--kommuner', csv, '--out', join(dir, 'o')]);
+    const r = await runCli(['audit', '--kommuner', csv, '--out', join(dir, 'o')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('trasig.csv');
     expect(r.stderr).toMatch(/rad 3/);
   });
 
   it('refuses an unknown --only term and suggests names', async () => {
-    const r = await inProcess(['audit', '--only', 'hogans', '--out', join(dir, 'o')]);
+    const r = await runCli(['audit', '--only', 'hogans', '--out', join(dir, 'o')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('Höganäs');
   });
 
   it('refuses to audit a loopback address without --allow-private', async () => {
-    const r = await inProcess(['audit', '--url', 'http://127.0.0.1:9/', '--out', join(dir, 'o')]);
+    const r = await runCli(['audit', '--url', 'http://127.0.0.1:9/', '--out', join(dir, 'o')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--allow-private');
   });
@@ -79,7 +73,7 @@ describe('bad input', () => {
   it('names an --out that cannot be written', async () => {
     const file = join(dir, 'en-fil');
     await writeFile(file, 'x');
-    const r = await inProcess(['audit', '--url', 'https://www.exempel.se/', '--out', join(file, 'under')]);
+    const r = await runCli(['audit', '--url', 'https://www.exempel.se/', '--out', join(file, 'under')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('en-fil');
   });
@@ -89,16 +83,16 @@ describe('bad input', () => {
     await cp(join(import.meta.dirname, '..', 'rules'), rules, { recursive: true });
     const file = join(rules, 'overklaga.yaml');
     await writeFile(file, (await readFile(file, 'utf8')).replace('weight: 1', 'wieght: 1'));
-    const r = await inProcess(['rules', 'check', '--rules', rules]);
+    const r = await runCli(['rules', 'check', '--rules', rules]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/overklaga\.yaml:\d+: .*wieght/);
-    const ok = await inProcess(['rules', 'check']);
+    const ok = await runCli(['rules', 'check']);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain('19 kriterier');
   });
 
   it('says when evaluate is pointed at a folder without snapshots', async () => {
-    const r = await inProcess(['evaluate', '--snapshots', dir, '--out', join(dir, 'e')]);
+    const r = await runCli(['evaluate', '--snapshots', dir, '--out', join(dir, 'e')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('run.json');
   });
@@ -121,7 +115,7 @@ describe('audit --url on one small site', () => {
 
   it('writes a valid results.json with every criterion and a score', async () => {
     const out = join(dir, 'url-run');
-    const r = await inProcess(['audit', '--url', `${server.origin}/`, '--out', out, '--allow-private', '--no-render', '--quiet']);
+    const r = await runCli(['audit', '--url', `${server.origin}/`, '--out', out, '--allow-private', '--no-render', '--quiet']);
     expect(r.code, r.stderr).toBe(0);
     const results = ResultsSchema.parse(JSON.parse(await readFile(join(out, 'results.json'), 'utf8')));
     expect(results.kommuner).toHaveLength(1);

@@ -6,7 +6,6 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.ts';
 import { startFixtureWeb } from '../../src/demo/fixture-web.ts';
 import { diffDirs } from '../../src/diff/command.ts';
 import { diffResults } from '../../src/diff/diff.ts';
@@ -14,17 +13,12 @@ import { diffHtml } from '../../src/diff/html.ts';
 import { diffText } from '../../src/diff/text.ts';
 import { ResultsSchema } from '../../src/report/results-schema.ts';
 import { audited, failed, results, RULES, writeResultsDir, type RuleDef } from '../report/make-results.ts';
+import { runCli } from '../helpers/cli.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'web');
 const SITES = ['ekebyhult', 'lillmora'];
 const HEMTJANST_PAGE = join('ekebyhult', 'www', 'pages', 'omsorg-och-stod', 'aldreomsorg', 'hemtjanst.html');
 
-async function inProcess(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, { out: (s) => (stdout += `${s}\n`), err: (s) => (stderr += `${s}\n`) });
-  return { code, stdout, stderr };
-}
 
 let dir: string;
 beforeAll(async () => {
@@ -40,7 +34,7 @@ async function auditFixture(root: string, out: string): Promise<void> {
   try {
     const csv = join(dir, `${out.replace(/\W/g, '_')}.csv`);
     await web.writeRegistry(csv);
-    const r = await inProcess(['audit', '--kommuner', csv, '--out', out, '--allow-private', '--no-render', '--quiet']);
+    const r = await runCli(['audit', '--kommuner', csv, '--out', out, '--allow-private', '--no-render', '--quiet']);
     expect(r.code, r.stderr).toBe(0);
   } finally {
     await web.close();
@@ -94,7 +88,7 @@ describe('granska diff on two audits of the fixture web', () => {
 
   it('prints it as an aligned Swedish table, writes the HTML page, and exits 0', async () => {
     const htmlFile = join(dir, 'jamforelse', 'diff.html');
-    const r = await inProcess(['diff', before, after, '--html', htmlFile]);
+    const r = await runCli(['diff', before, after, '--html', htmlFile]);
     expect(r.code, r.stderr).toBe(0);
     const text = r.stdout;
     expect(text).toContain('Kommuner med ändrat resultat');
@@ -111,7 +105,7 @@ describe('granska diff on two audits of the fixture web', () => {
   });
 
   it('says so when the runs do not differ', async () => {
-    const r = await inProcess(['diff', after, after]);
+    const r = await runCli(['diff', after, after]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Inga skillnader');
   });
@@ -202,12 +196,12 @@ describe('granska diff across rule versions (hand-made results)', () => {
 
   it('refuses a folder without results.json with a clear message', async () => {
     const a = await writeResultsDir(join(dir, 'hand-gammal'), oldRun);
-    const r = await inProcess(['diff', a, join(dir, 'finns-inte')]);
+    const r = await runCli(['diff', a, join(dir, 'finns-inte')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('finns-inte');
     const empty = join(dir, 'tom');
     await mkdir(empty, { recursive: true });
-    const r2 = await inProcess(['diff', a, empty]);
+    const r2 = await runCli(['diff', a, empty]);
     expect(r2.code).toBe(2);
     expect(r2.stderr).toMatch(/tom har ingen results\.json/);
     expect(r2.stderr).not.toMatch(/\n\s+at /);

@@ -10,37 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvCell, toCsv } from '../../src/export/csv.ts';
 import { kommunFolder, MANIFEST_HEADER } from '../../src/export/export.ts';
 import type { KommunResult } from '../../src/report/results-schema.ts';
+import { parseCsv } from '../helpers/csv.ts';
 import { auditFixtures, cli, TINY_PNG, type AuditRun } from './audit-run.ts';
 
-/** RFC 4180 with ";" : quoted fields may hold ";", '"' (doubled) and line breaks. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ';') {
-      row.push(field);
-      field = '';
-    } else if (ch === '\r' && text[i + 1] === '\n') {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-      i++;
-    } else field += ch;
-  }
-  if (field || row.length) rows.push([...row, field]);
-  return rows;
-}
 
 const col = (name: string) => MANIFEST_HEADER.indexOf(name);
 const exists = (p: string) => access(p).then(() => true, () => false);

@@ -8,39 +8,10 @@ import { main } from '../../src/cli/main.ts';
 import { CSV_HEADER, writeTables } from '../../src/report/tables.ts';
 import { audited, failed, results, RULES, writeResultsDir } from './make-results.ts';
 
+import { parseCsv } from '../helpers/csv.ts';
+
 const NASTY_REASON = 'Sidan säger "ring oss"; inget belopp\nandra raden';
 
-/** A strict RFC 4180 reader with `;` between fields. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"' && field === '') quoted = true;
-    else if (c === ';') {
-      row.push(field);
-      field = '';
-    } else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-      i++;
-    } else if (c === '\n' || c === '\r' || c === '"') {
-      throw new Error(`bare ${JSON.stringify(c)} outside quotes at ${i}`);
-    } else field += c;
-  }
-  if (field !== '' || row.length) throw new Error('the file does not end with CRLF');
-  return rows;
-}
 
 let dir: string;
 beforeAll(async () => {
