@@ -119,7 +119,7 @@ function processTree(root: number, exclude: ReadonlySet<number>): ProcStat[] {
   return out;
 }
 
-class TreeSampler {
+export class TreeSampler {
   peakRss = 0;
   peakProcesses = 0;
   /** Last CPU ticks seen per descendant (they vanish when Chromium closes). */

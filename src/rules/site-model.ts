@@ -123,6 +123,8 @@ export async function buildSiteModel(snapshot: KommunSnapshot, defs: Definitions
   };
 
   computeClicks(start, resolve);
+  // Fetch order depends on timing; judging must not. Nearest pages first, then by address.
+  pages.sort(byNearest);
 
   const eserviceHosts = new Set(snapshot.summary.eserviceHosts);
   const isDocumentLink = (link: PageLink): boolean => {
@@ -168,7 +170,7 @@ export async function buildSiteModel(snapshot: KommunSnapshot, defs: Definitions
     start,
     pages,
     hemtjanstPages,
-    hemtjanstScope: [...scope.keys()],
+    hemtjanstScope: [...scope.keys()].sort(byNearest),
     resolve,
     isEserviceLink,
     isDocumentLink,
@@ -209,3 +211,9 @@ function computeClicks(start: SitePage | undefined, resolve: (url: string) => Si
   }
 }
 
+function byNearest(a: SitePage, b: SitePage): number {
+  const ca = a.clicks ?? Number.MAX_SAFE_INTEGER;
+  const cb = b.clicks ?? Number.MAX_SAFE_INTEGER;
+  if (ca !== cb) return ca - cb;
+  return a.record.finalUrl < b.record.finalUrl ? -1 : a.record.finalUrl > b.record.finalUrl ? 1 : 0;
+}
