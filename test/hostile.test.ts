@@ -142,6 +142,26 @@ describe('hostile sites', () => {
     expect(requestsTo(hostile, site(hostile, 'serverfel')).map((e) => e.path)).toEqual(['/robots.txt']);
   });
 
+  it('a self-signed certificate: error with a reason that names the certificate and --insecure', () => {
+    const k = kommun(site(hostile, 'certby'));
+    expect(k.status).toBe('error');
+    expect(k.reason).toMatch(/[Cc]ertifikat/);
+    expect(k.reason).toMatch(/--insecure/);
+    expect(k.score).toBeNull();
+  });
+
+  it('the same site is audited when the user says --insecure', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'granska-insecure-'));
+    try {
+      const code = await main(['audit', '--url', site(hostile, 'certby').url, '--out', dir, '--allow-private', '--insecure', '--no-screenshots', '--no-render', '--quiet'], { out: () => {}, err: () => {} });
+      expect(code).toBe(0);
+      const r = ResultsSchema.parse(JSON.parse(await readFile(join(dir, 'results.json'), 'utf8')));
+      expect(r.kommuner[0]?.status, r.kommuner[0]?.reason ?? '').toBe('audited');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('connection reset mid-body: skipped, reason says the connection broke', async () => {
     expect(await skippedReason('avbrottsby', '/nyheter/avbruten')).toMatch(/bröts mitt i svaret/);
   });

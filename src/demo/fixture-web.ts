@@ -11,7 +11,9 @@
  * 127.0.0.2 and 127.0.0.3 that record any request that reaches them (the crawler must never).
  */
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -158,6 +160,8 @@ const SiteSchema = z
     /** Where "Start" in generated breadcrumbs points (default: start). */
     home: z.string().startsWith('/').optional(),
     unreachable: z.boolean().default(false),
+    /** Serve every host over HTTPS with a self-signed certificate (the auditor must refuse it unless --insecure). */
+    tls: z.boolean().default(false),
     /** Charset of every HTML page of the site, generated ones included (a page may override). */
     charset: z.enum(['utf-8', 'iso-8859-1']).default('utf-8'),
     search: SearchSchema.optional(),
@@ -486,7 +490,8 @@ export async function startFixtureWeb(opts: FixtureWebOptions): Promise<FixtureW
       }
       const running: RunningSite = { def, origins, counters: new Map() };
       for (const key of cfg.hosts) {
-        const server = http.createServer((req, res) => {
+        const create = cfg.tls ? (l: http.RequestListener) => https.createServer(selfSignedCertificate(), l) as unknown as http.Server : http.createServer;
+        const server = create((req, res) => {
           const origin = origins[key] ?? '';
           const entry = track(origin, res, {
             origin,
@@ -517,7 +522,7 @@ export async function startFixtureWeb(opts: FixtureWebOptions): Promise<FixtureW
         });
         servers.push(server);
         const port = await listen(server, '127.0.0.1');
-        origins[key] = `http://127.0.0.1:${port}`;
+        origins[key] = `${cfg.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
       }
       sites.push({ slug: def.slug, kommunkod: cfg.kommunkod, namn: cfg.namn, url: `${origins[mainHost]}${cfg.start}`, origins, dir: def.dir });
     }
@@ -1113,4 +1118,10 @@ async function handle(site: RunningSite, hostKey: string, rawUrl: string, traps:
   if (url.pathname === '/sitemap.xml' && cfg.sitemap === 'auto' && hostKey === mainHost) return autoSitemap(site, host);
 
   return notFound(site, host, traps, pq);
+}
+
+/** The test suite's self-signed certificate for 127.0.0.1 (test/crawl/fixtures): no CA trusts it. */
+function selfSignedCertificate(): { key: Buffer; cert: Buffer } {
+  const dir = fileURLToPath(new URL('../../test/crawl/fixtures/', import.meta.url));
+  return { key: readFileSync(path.join(dir, 'self-signed.key')), cert: readFileSync(path.join(dir, 'self-signed.crt')) };
 }
