@@ -126,5 +126,6 @@ describe('audit --url on one small site', () => {
     expect(byId).toMatchObject({ 'hitta-hemtjanst': 'pass', ansokan: 'pass', 'kontakt-handlaggare': 'pass', overklaga: 'pass', 'handlaggning-process': 'pass', 'sok-hemtjanst': 'fail' });
     expect(k.score).toBeGreaterThan(0);
     expect(r.stdout).toContain('results.json');
+    expect(r.stdout).toMatch(/Rapport: .*rapport\/index\.html/);
   });
 });

@@ -4,7 +4,8 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { classifyAddress, isIpLiteral } from '../crawl/address-guard.ts';
 import { BrowserMissingError, ensureChromium, findChromium } from '../crawl/browser.ts';
@@ -262,6 +263,8 @@ async function auditAndSummarize(kommuner: Kommun[], o: AuditCliOptions, io: Io)
   });
   io.out(summaryTable(withRanks(outcome.kommuner)));
   io.out(`\nResultat: ${shown(outcome.resultsFile)}`);
+  const report = join(dirname(outcome.resultsFile), 'rapport', 'index.html');
+  if (existsSync(report)) io.out(`Rapport: ${shown(report)}`);
   if (outcome.tables) io.out(`Tabeller för Excel: ${shown(outcome.tables.xlsx)}, ${shown(outcome.tables.csv)}`);
 }
 
