@@ -24,7 +24,7 @@ import { z } from 'zod';
 import { RegistryError, selectKommuner, type Kommun } from '../registry/registry.ts';
 import { readResults } from '../report/read-results.ts';
 import type { CriterionResult, KommunResult, Results } from '../report/results-schema.ts';
-import { toCsv, type Cell } from './csv.ts';
+import { toCsv, type Cell } from '../report/csv.ts';
 import { readProvenance, type Provenance } from './provenance.ts';
 
 /**

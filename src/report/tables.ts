@@ -28,6 +28,7 @@ import { writeFileAtomic } from '../util/atomic-write.ts';
 import { STATUS_WORDS } from './html/words.ts';
 import { readResults, ResultsFileError } from './read-results.ts';
 import type { CriterionResult, KommunResult, Results } from './results-schema.ts';
+import { toCsv, type Cell } from './csv.ts';
 
 export interface TablesOptions {
   /**
@@ -380,34 +381,21 @@ export const CSV_HEADER = [
   'utdrag',
 ] as const;
 
-const SEPARATOR = ';';
-const BOM = '\ufeff';
-
 /** A number as Swedish Excel reads it: decimal comma, no thousands separator. */
 function decimal(n: number | null | undefined, fixed?: number): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '';
   return (fixed === undefined ? String(n) : n.toFixed(fixed)).replace('.', ',');
 }
 
-/** Text that Excel would read as a formula gets a leading apostrophe (CSV injection). */
-function text(s: string | null | undefined): string {
-  if (!s) return '';
-  return /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
-}
-
-/** RFC 4180: quote a field holding the separator, a quote or a line break; double the quotes. */
-export function csvField(value: string): string {
-  return /[;"\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
-
+/** Quoting, the formula guard, BOM and separators are the export manifest's: one CSV dialect (report/csv.ts). */
 export function buildCsv(results: Results, lan: LanLookup): string {
-  const lines = [CSV_HEADER.map(csvField).join(SEPARATOR)];
+  const rows: Cell[][] = [];
   for (const k of results.kommuner) {
     for (const c of k.criteria) {
       const ev = c.evidence[0];
-      const fields = [
+      rows.push([
         k.kommunkod,
-        text(k.namn),
+        k.namn,
         lan(k.kommunkod),
         k.status,
         decimal(k.score, 1),
@@ -416,14 +404,13 @@ export function buildCsv(results: Results, lan: LanLookup): string {
         c.status,
         decimal(c.weight),
         decimal(pointsOf(k, c)),
-        text(c.reason),
-        text(ev?.url),
-        text(ev?.excerpt),
-      ];
-      lines.push(fields.map(csvField).join(SEPARATOR));
+        c.reason,
+        ev?.url,
+        ev?.excerpt,
+      ]);
     }
   }
-  return `${BOM}${lines.join('\r\n')}\r\n`;
+  return toCsv([...CSV_HEADER], rows);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import { access, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { csvCell, toCsv } from '../../src/export/csv.ts';
+import { csvCell, toCsv } from '../../src/report/csv.ts';
 import { kommunFolder, MANIFEST_HEADER } from '../../src/export/export.ts';
 import type { KommunResult } from '../../src/report/results-schema.ts';
 import { parseCsv } from '../helpers/csv.ts';
