@@ -259,6 +259,7 @@ async function visit(
     const left = o.deadline - Date.now();
     if (left < 1000) throw new CaptureFailure(KOMMUN_LIMIT);
     const remaining = Math.min(left, o.pageLimitMs);
+    const limitWhy = remaining === left ? KOMMUN_LIMIT : 'sidan blev inte klar inom tidsgränsen';
     let current: Page = first;
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
@@ -267,13 +268,15 @@ async function visit(
         void current.close().catch(() => {});
         reject(new CaptureFailure(why));
       };
-      timer = setTimeout(() => stop(remaining === left ? KOMMUN_LIMIT : 'sidan blev inte klar inom tidsgränsen'), remaining);
+      timer = setTimeout(() => stop(limitWhy), remaining);
       onAbort = () => stop('granskningen avbröts');
       if (o.signal?.aborted) onAbort();
       else o.signal?.addEventListener('abort', onAbort, { once: true });
     });
     const work = (async () => {
-      const raws = await shoot(first, pageUrl, jobs, { remaining, pageTimeoutMs: o.pageTimeoutMs, now: o.now });
+      // When the load is cut by the kommun's budget rather than its own timeout, the two timers race: say the same either way.
+      const loadTimeoutWhy = o.pageTimeoutMs < remaining ? 'sidan svarade inte inom tidsgränsen' : limitWhy;
+      const raws = await shoot(first, pageUrl, jobs, { remaining, pageTimeoutMs: o.pageTimeoutMs, loadTimeoutWhy, now: o.now });
       await first.close().catch(() => {});
       current = await first.context().newPage();
       current.setDefaultTimeout(Math.min(15_000, remaining));
@@ -290,14 +293,14 @@ async function visit(
   });
 }
 
-async function shoot(page: Page, pageUrl: string, jobs: Job[], o: { remaining: number; pageTimeoutMs: number; now: () => Date }): Promise<Raw[]> {
+async function shoot(page: Page, pageUrl: string, jobs: Job[], o: { remaining: number; pageTimeoutMs: number; loadTimeoutWhy: string; now: () => Date }): Promise<Raw[]> {
   page.setDefaultTimeout(Math.min(10_000, o.remaining));
   const net = trackRequests(page);
   let response;
   try {
     response = await page.goto(pageUrl, { waitUntil: 'domcontentloaded', timeout: Math.min(o.pageTimeoutMs, o.remaining) });
   } catch (e) {
-    throw new CaptureFailure(/timeout/i.test(String((e as Error)?.message)) ? 'sidan svarade inte inom tidsgränsen' : 'sidan kunde inte hämtas');
+    throw new CaptureFailure(/timeout/i.test(String((e as Error)?.message)) ? o.loadTimeoutWhy : 'sidan kunde inte hämtas');
   }
   const status = response?.status() ?? 0;
   await page.waitForLoadState('load', { timeout: Math.min(8000, o.remaining) }).catch(() => {});
