@@ -15,7 +15,9 @@ import { siteKeyOf } from '../util/site-key.ts';
 import { decodeForMatching, normalizeUrl } from '../util/url.ts';
 import { FetchFailure, type FetchedResponse, type Fetcher } from './fetcher.ts';
 import { Frontier, scoreLink, TrapGuard, type FrontierItem } from './frontier.ts';
-import { needsRender } from './render-decision.ts';
+import { withMenuOf } from '../page/menu.ts';
+import { MenuTemplates } from './menu-templates.ts';
+import { renderNeed, type RenderNeed } from './render-decision.ts';
 import type { RenderSession } from './renderer.ts';
 import { crawlDelayOf, type RobotsCache } from './robots.ts';
 import { parseSitemap } from './sitemap.ts';
@@ -68,6 +70,7 @@ class SiteCrawl {
   private readonly skipped: Skipped[] = [];
   private readonly notes: string[] = [];
   private readonly searchForms: Array<{ url: string; model: PageModel }> = [];
+  private readonly menus = new MenuTemplates();
   private pagesFetched = 0;
   private crawlDelay = 0;
   private search?: SearchAttempt;
@@ -217,18 +220,26 @@ class SiteCrawl {
     let model = extractHtml(decoded.text, finalUrl);
     let readWith: PageRecord['readWith'] = 'fetch';
     let renderReason: string | undefined;
+    let menuFrom: string | undefined;
     let stored = response.body;
-    const why = this.deps.render ? (this.deps.renderAll ? 'alla sidor läses med webbläsaren (renderAll)' : needsRender(model)) : null;
-    if (why && this.deps.render) {
+    const need: RenderNeed | null = this.deps.render ? (this.deps.renderAll ? { reason: 'alla sidor läses med webbläsaren (renderAll)' } : renderNeed(model)) : null;
+    const learned = need?.menuTemplate && !this.deps.renderAll ? this.menus.learned(need.menuTemplate) : null;
+    if (need && learned) {
+      model = withMenuOf(model, { links: learned.sourceLinks });
+      menuFrom = learned.sourceUrl;
+      renderReason = `${need.reason}; menyn var densamma på ${learned.renders} sidor som visades i webbläsaren, så sidan lästes utan webbläsare med menyn från ${learned.sourceUrl}`;
+    } else if (need && this.deps.render) {
       try {
         const rendered = await this.deps.render.render({ ...response, finalUrl });
-        model = extractHtml(rendered.html, finalUrl);
+        const renderedModel = extractHtml(rendered.html, finalUrl);
+        if (need.menuTemplate) this.menus.observe(need.menuTemplate, finalUrl, model, renderedModel);
+        model = renderedModel;
         stored = Buffer.from(rendered.html, 'utf8');
         readWith = 'browser';
-        renderReason = why;
+        renderReason = need.reason;
         this.pagesRendered++;
       } catch (e) {
-        renderReason = `${why}, men webbläsaren kunde inte visa sidan: ${messageOf(e)}`;
+        renderReason = `${need.reason}, men webbläsaren kunde inte visa sidan: ${messageOf(e)}`;
       }
     }
     this.writer.addPage(
@@ -237,6 +248,7 @@ class SiteCrawl {
         kind: 'html',
         readWith,
         ...(renderReason ? { renderReason } : {}),
+        ...(menuFrom ? { menuFrom } : {}),
         charset: readWith === 'browser' ? 'utf-8' : decoded.charset,
       },
       stored,

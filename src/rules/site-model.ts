@@ -5,6 +5,7 @@
  */
 import { decodeHtml } from '../page/charset.ts';
 import { extractHtml } from '../page/html.ts';
+import { withMenuOf } from '../page/menu.ts';
 import { documentModel, type PageLink, type PageModel } from '../page/model.ts';
 import { compilePattern } from '../page/text.ts';
 import { readBody, readText, type KommunSnapshot } from '../snapshot/store.ts';
@@ -121,6 +122,11 @@ export async function buildSiteModel(snapshot: KommunSnapshot, defs: Definitions
     const key = normalizeUrl(url);
     return key ? byUrl.get(key) : undefined;
   };
+  // As the crawler read them: a page read plain on a script-menu template has that template's menu.
+  for (const page of pages) {
+    const source = page.record.menuFrom ? resolve(page.record.menuFrom) : undefined;
+    if (source && source !== page && !source.isDocument) page.model = withMenuOf(page.model, source.model);
+  }
 
   computeClicks(start, resolve);
   // Fetch order depends on timing; judging must not. Nearest pages first, then by address.

@@ -21,6 +21,11 @@ export const PageRecordSchema = z.object({
   /** 'fetch': plain HTTP and HTML parse; 'browser': rendered in headless Chromium because the page needs JavaScript. */
   readWith: z.enum(['fetch', 'browser']),
   renderReason: z.string().optional(),
+  /**
+   * Read plain although its menu is built by script: the menu was the same on the pages of this
+   * template that were rendered, and this page's links include the menu of that rendered page.
+   */
+  menuFrom: z.string().optional(),
   kind: z.enum(['html', 'pdf', 'docx', 'other']),
   /** The kommun's own site, or an e-service host it links to. */
   hostRole: z.enum(['kommun', 'eservice']),
