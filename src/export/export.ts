@@ -20,10 +20,10 @@ import { createWriteStream } from 'node:fs';
 import { createRequire } from 'node:module';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { z } from 'zod';
 import { RegistryError, selectKommuner, type Kommun } from '../registry/registry.ts';
 import { readResults } from '../report/read-results.ts';
-import type { CriterionResult, KommunResult, Results } from '../report/results-schema.ts';
+import { TrailSchema, type CriterionResult, type KommunResult, type Results, type Trail } from '../report/results-schema.ts';
+import { candidateSentence, CANDIDATES_INTRO, wholeSiteSentence } from '../report/trail-words.ts';
 import { toCsv, type Cell } from '../report/csv.ts';
 import { readProvenance, type Provenance } from './provenance.ts';
 
@@ -76,22 +76,6 @@ export const STATUS_WORDS: Record<string, string> = {
 /** Named as in results.csv (src/report/tables.ts) where the two overlap. */
 export const MANIFEST_HEADER = ['kommunkod', 'namn', 'kriterium', 'kriteriestatus', 'bedömning', 'kriteriepoäng', 'vikt', 'bevis_url', 'klick', 'klickväg', 'utdrag', 'skärmbild', 'antal_belägg', 'skäl'];
 
-const TrailSchema = z
-  .object({
-    pagesExamined: z.array(z.object({ url: z.string(), clicks: z.number().nullable().optional(), title: z.string().optional() }).passthrough()).default([]),
-    search: z
-      .object({
-        outcome: z.string(),
-        query: z.string(),
-        resultsUrl: z.string().optional(),
-        hits: z.array(z.object({ url: z.string(), text: z.string() }).passthrough()).default([]),
-      })
-      .passthrough()
-      .optional(),
-    notes: z.array(z.string()).default([]),
-  })
-  .passthrough();
-type Trail = z.infer<typeof TrailSchema>;
 
 interface Item {
   /** Subfolder of the export. */
@@ -377,6 +361,11 @@ function readmeText(item: Item, title: string, shots: Array<string | null>, trai
     }
     lines.push(`  Sidor som granskades (${trail.pagesExamined.length}):`);
     for (const pg of trail.pagesExamined) lines.push(`    - ${pg.title || '(utan rubrik)'}, ${clicksText(pg.clicks, null)}: ${pg.url}`);
+    if (trail.wholeSite) lines.push(`  ${wholeSiteSentence(trail.wholeSite)}`);
+    if (trail.candidates.length) {
+      lines.push(`  ${CANDIDATES_INTRO}`);
+      for (const cand of trail.candidates) lines.push(`    - ${cand.title || '(utan rubrik)'}, ${candidateWhere(cand)}: ${cand.url}`, `      ${candidateSentence(cand)}`);
+    }
     lines.push('');
   } else if ((c as { trail?: unknown }).trail !== undefined) {
     lines.push('Sökspåret finns i evidence.json.', '');
@@ -393,6 +382,19 @@ function esc(s: string): string {
 /** Only http(s) addresses become links: the URLs come from kommun websites. */
 function link(url: string): string {
   return /^https?:\/\//i.test(url) ? `<a href="${esc(url)}">${esc(url)}</a>` : esc(url);
+}
+
+/** "3 klick från startsidan" or, for a document, "länkat dokument". */
+function candidateWhere(c: Trail['candidates'][number]): string {
+  return c.document ? 'länkat dokument' : clicksText(c.clicks, null);
+}
+
+function candidatesHtml(trail: Trail): string {
+  if (trail.candidates.length === 0) return '';
+  const items = trail.candidates.map((c) => `<li>${esc(c.title || '(utan rubrik)')}, ${esc(candidateWhere(c))}: ${link(c.url)}<br>${esc(candidateSentence(c))}</li>`);
+  return `<h3>Varför sidorna inte räckte</h3>
+<p>${esc(CANDIDATES_INTRO)}</p>
+<ul>${items.join('\n')}</ul>`;
 }
 
 function indexHtml(item: Item, title: string, shots: Array<string | null>, trail: Trail | null, p: Provenance): string {
@@ -425,6 +427,8 @@ ${trail.notes.map((n) => `<p>${esc(n)}</p>`).join('\n')}
 ${search}
 <h3>Sidor som granskades (${trail.pagesExamined.length})</h3>
 <ul>${trail.pagesExamined.map((pg) => `<li>${esc(pg.title || '(utan rubrik)')}, ${esc(clicksText(pg.clicks, null))}: ${link(pg.url)}</li>`).join('\n')}</ul>
+${trail.wholeSite ? `<p>${esc(wholeSiteSentence(trail.wholeSite))}</p>` : ''}
+${candidatesHtml(trail)}
 </section>`;
   }
   return `<!doctype html>

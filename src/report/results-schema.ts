@@ -34,6 +34,53 @@ export const CriterionResultSchema = z
   })
   .passthrough();
 
+/**
+ * The search trail of a fail or manual criterion (`Trail` of src/rules/engine.ts). Outside
+ * CriterionResultSchema on purpose: readers take it with `readTrail`, so that a trail of an older
+ * run (without `candidates`) or an odd one costs that trail, never the whole file.
+ */
+export const TrailSchema = z
+  .object({
+    pagesExamined: z.array(z.object({ url: z.string(), clicks: z.number().nullable().optional(), title: z.string().optional() }).passthrough()).default([]),
+    search: z
+      .object({
+        outcome: z.string(),
+        query: z.string(),
+        resultsUrl: z.string().optional(),
+        hits: z.array(z.object({ url: z.string(), text: z.string() }).passthrough()).default([]),
+      })
+      .passthrough()
+      .optional(),
+    notes: z.array(z.string()).default([]),
+    /** The pages nearest to meeting the rule, with the parts of the rule each has and lacks (labels). */
+    candidates: z
+      .array(
+        z
+          .object({
+            url: z.string(),
+            title: z.string().default(''),
+            clicks: z.number().nullable().optional(),
+            document: z.boolean().optional(),
+            has: z.array(z.string()).default([]),
+            lacks: z.array(z.string()).default([]),
+          })
+          .passthrough(),
+      )
+      .default([]),
+    /** Parts judged once for the whole site (clicks, the site search). */
+    wholeSite: z.object({ has: z.array(z.string()).default([]), lacks: z.array(z.string()).default([]) }).passthrough().optional(),
+  })
+  .passthrough();
+export type Trail = z.infer<typeof TrailSchema>;
+
+/** The trail of a criterion, or null when it has none or one that cannot be read. */
+export function readTrail(c: CriterionResult): Trail | null {
+  const raw = (c as { trail?: unknown }).trail;
+  if (raw === undefined || raw === null) return null;
+  const parsed = TrailSchema.safeParse(raw);
+  return parsed.success ? parsed.data : null;
+}
+
 export const KommunResultSchema = z
   .object({
     kommunkod: z.string(),

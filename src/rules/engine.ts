@@ -4,7 +4,8 @@
  * conditions, never a criterion.
  */
 import { decodeForMatching } from '../util/url.ts';
-import { evaluate, pagesIn, type CondResult, type EvalContext, type Match } from './conditions.ts';
+import { evaluate, matchOnPage, pagesIn, type CondResult, type EvalContext, type Match } from './conditions.ts';
+import { isSiteWide, labelOf, topLevelParts } from './labels.ts';
 import type { Condition, Rule, Status } from './schema.ts';
 import type { SiteModel, SitePage } from './site-model.ts';
 
@@ -37,10 +38,26 @@ export interface Evidence {
   shown?: boolean;
 }
 
+/** A page that could have met the rule, and why it did not: the parts of the rule it has and lacks. */
+export interface Candidate {
+  url: string;
+  title: string;
+  clicks: number | null;
+  /** A linked document (PDF, Word) rather than a web page. */
+  document?: true;
+  /** Labels of the parts of the rule's pass and partial conditions that hold on this page. */
+  has: string[];
+  lacks: string[];
+}
+
 export interface Trail {
   pagesExamined: Array<{ url: string; clicks: number | null; title: string }>;
   search?: { outcome: string; query: string; resultsUrl?: string; hits: Array<{ url: string; text: string }> };
   notes: string[];
+  /** The pages nearest to meeting the rule, best first; absent when the rule has no page-local part. */
+  candidates?: Candidate[];
+  /** Parts judged once for the whole site (clicks from the start page, the site search, a part with a scope of its own). */
+  wholeSite?: { has: string[]; lacks: string[] };
 }
 
 export interface Outcome {
@@ -54,6 +71,9 @@ export interface Outcome {
 }
 
 const MAX_EVIDENCE = 5;
+/** results.json stays small: a fail lists this many candidate pages and parts at most. */
+const MAX_CANDIDATES = 10;
+const MAX_PARTS = 12;
 
 export function pointsFor(status: Status, weight: number): number {
   return status === 'pass' ? weight : status === 'partial' ? weight / 2 : 0;
@@ -167,7 +187,90 @@ function trailOf(rule: Rule, site: SiteModel, notes: string[]): Trail {
   const trail: Trail = { pagesExamined: examined, notes: unique(notes) };
   if (rule.scope.startsWith('hemtjanst') && site.hemtjanstPages.length === 0) trail.notes.unshift('Ingen hemtjänstsida hittades, varken via länkar, webbplatskarta eller sökning');
   if (s) trail.search = { outcome: s.outcome, query: s.query, resultsUrl: s.resultsUrl, hits: s.hits.slice(0, 10) };
+  const { perPage, once } = partsOf(rule);
+  const candidates = candidatesOf(rule, site, perPage);
+  if (candidates.length) trail.candidates = candidates;
+  const whole = wholeSiteOf(rule, site, once);
+  if (whole.has.length + whole.lacks.length) trail.wholeSite = whole;
   return trail;
+}
+
+/** Parts of the pass and partial conditions under one label: the label holds when any of them does. */
+interface Part {
+  label: string;
+  conds: Condition[];
+}
+
+function partsOf(rule: Rule): { perPage: Part[]; once: Part[] } {
+  const perPage = new Map<string, Condition[]>();
+  const once = new Map<string, Condition[]>();
+  for (const cond of [rule.pass, rule.partial].flatMap((c) => (c ? topLevelParts(c) : []))) {
+    const into = isSiteWide(cond, rule.scope) ? once : perPage;
+    const label = labelOf(cond);
+    into.set(label, [...(into.get(label) ?? []), cond]);
+  }
+  const list = (m: Map<string, Condition[]>) => [...m].slice(0, MAX_PARTS).map(([label, conds]) => ({ label, conds }));
+  return { perPage: list(perPage), once: list(once) };
+}
+
+/**
+ * The pages of the rule's scope, each judged part by part: those that hold most parts first, then
+ * the hemtjänst pages themselves, then the nearest. On a site-wide rule only pages that hold a
+ * part, or are hemtjänst pages, are candidates: the start page of a site without lättläst is no
+ * near miss.
+ */
+function candidatesOf(rule: Rule, site: SiteModel, parts: Part[]): Candidate[] {
+  if (parts.length === 0) return [];
+  const ctx: EvalContext = { site, scope: rule.scope, documents: true };
+  const judged = pagesIn(rule.scope, ctx).map((page) => ({
+    page,
+    held: parts.map((p) => p.conds.some((c) => matchOnPage(c, page, ctx) !== null)),
+    hemtjanst: site.hemtjanstPages.includes(page),
+  }));
+  const relevant = rule.scope.startsWith('hemtjanst') ? judged : judged.filter((j) => j.held.some(Boolean) || j.hemtjanst);
+  const count = (held: boolean[]) => held.filter(Boolean).length;
+  relevant.sort((a, b) => count(b.held) - count(a.held) || Number(b.hemtjanst) - Number(a.hemtjanst));
+  return onePerUrl(relevant)
+    .slice(0, MAX_CANDIDATES)
+    .map(({ page, held }) => toCandidate(page, parts, held));
+}
+
+/** An old address redirected to a page is that page: it is listed once. */
+function onePerUrl<T extends { page: SitePage }>(list: T[]): T[] {
+  const seen = new Set<string>();
+  return list.filter(({ page }) => {
+    if (seen.has(page.record.finalUrl)) return false;
+    seen.add(page.record.finalUrl);
+    return true;
+  });
+}
+
+function toCandidate(page: SitePage, parts: Part[], held: boolean[]): Candidate {
+  return {
+    url: page.record.finalUrl,
+    title: titleOf(page),
+    clicks: page.clicks,
+    ...(page.isDocument ? { document: true as const } : {}),
+    has: parts.filter((_, i) => held[i]).map((p) => p.label),
+    lacks: parts.filter((_, i) => !held[i]).map((p) => p.label),
+  };
+}
+
+/** Site-wide parts, judged on web pages; one the tool could not judge (a forbidden search) is left to the reason. */
+function wholeSiteOf(rule: Rule, site: SiteModel, parts: Part[]): { has: string[]; lacks: string[] } {
+  const ctx: EvalContext = { site, scope: rule.scope, documents: false };
+  const out = { has: [] as string[], lacks: [] as string[] };
+  for (const part of parts) {
+    const results = part.conds.map((c) => evaluate(c, ctx));
+    if (results.some((r) => r.matches.length > 0)) out.has.push(part.label);
+    else if (results.every((r) => r.cantTell.length === 0)) out.lacks.push(part.label);
+  }
+  return out;
+}
+
+function titleOf(page: SitePage): string {
+  const title = page.model.title || page.model.h1[0] || '';
+  return title.length > 150 ? `${title.slice(0, 149)}…` : title;
 }
 
 function unique(list: string[]): string[] {

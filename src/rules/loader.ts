@@ -11,6 +11,7 @@ import * as cheerio from 'cheerio';
 import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { compilePattern } from '../page/text.ts';
+import { labelParts } from './labels.ts';
 import { DefinitionsSchema, RuleSchema, type Definitions, type Rule } from './schema.ts';
 
 export const DEFAULT_RULES_DIR = resolve(fileURLToPath(new URL('../../rules', import.meta.url)));
@@ -91,6 +92,9 @@ export async function checkRules(dir = DEFAULT_RULES_DIR): Promise<{ ruleSet?: R
           problems.push({ file: shown(defsFile.file), line: lineOf(defsFile, ['patterns', name]), message: `patterns.${name}: ogiltigt mönster "${body}": ${(e as Error).message}` });
         }
       }
+      for (const name of Object.keys(definitions.labels ?? {})) {
+        if (!(name in definitions.patterns)) problems.push({ file: shown(defsFile.file), line: lineOf(defsFile, ['labels', name]), message: `labels.${name}: det finns inget mönster ${name} under patterns` });
+      }
     }
   }
 
@@ -107,6 +111,8 @@ export async function checkRules(dir = DEFAULT_RULES_DIR): Promise<{ ruleSet?: R
     const earlier = seen.get(rule.id);
     if (earlier) problems.push({ file: shown(p.file), line: lineOf(p, ['id']), message: `id "${rule.id}" finns redan i ${earlier}; varje kriterium ska ha ett eget id` });
     seen.set(rule.id, shown(p.file));
+    // The trail of a fail names each part of a rule; unnamed parts are named from what they look for.
+    labelParts([rule.pass, rule.partial], definitions?.labels ?? {});
     rules.push(rule);
   }
   if (rules.length === 0 && problems.length === 0) problems.push({ file: dir, message: 'inga regelfiler hittades' });

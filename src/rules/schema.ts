@@ -21,6 +21,13 @@ export const WhereSchema = z.enum(['main', 'page', 'title', 'heading', 'url']);
 
 const Pattern = z.string().min(1, 'mönstret är tomt');
 
+/**
+ * What a condition looks for, in words a kommun's web editor understands ("telefonnummer"). The
+ * search trail of a fail says which of these each candidate page has and lacks.
+ */
+export const LabelSchema = z.string().regex(/\S/, 'etiketten är tom').max(100, 'etiketten är för lång (högst 100 tecken); skriv kort vad villkoret letar efter');
+const label = LabelSchema.optional();
+
 export const TextConditionSchema = z
   .object({
     text: Pattern,
@@ -36,6 +43,7 @@ export const TextConditionSchema = z
     unless: Pattern.optional(),
     unlessWithin: z.number().int().positive().max(1000).optional(),
     scope: ScopeSchema.optional(),
+    label,
   })
   .strict();
 
@@ -58,6 +66,7 @@ export const LinkConditionSchema = z
       .strict()
       .refine((l) => l.text || l.href || l.to || l.target, 'en länk-villkor behöver minst ett av text, href, to, target'),
     scope: ScopeSchema.optional(),
+    label,
   })
   .strict();
 
@@ -68,6 +77,7 @@ export const CountConditionSchema = z
     min: z.number().int().min(1),
     in: WhereSchema.optional(),
     scope: ScopeSchema.optional(),
+    label,
   })
   .strict();
 
@@ -78,6 +88,7 @@ export const ElementConditionSchema = z
     /** Optional pattern for the element's text or its label attributes. */
     text: Pattern.optional(),
     scope: ScopeSchema.optional(),
+    label,
   })
   .strict();
 
@@ -95,6 +106,7 @@ export const PageConditionSchema = z
       .strict()
       .refine((p) => Object.keys(p).length > 0, 'page-villkoret behöver minst en egenskap'),
     scope: ScopeSchema.optional(),
+    label,
   })
   .strict();
 
@@ -104,22 +116,23 @@ export const ListConditionSchema = z
     list: Pattern,
     min: z.number().int().min(1),
     scope: ScopeSchema.optional(),
+    label,
   })
   .strict();
 
 export const ClicksConditionSchema = z
-  .object({ clicks: z.object({ max: z.number().int().min(0) }).strict() })
+  .object({ clicks: z.object({ max: z.number().int().min(0) }).strict(), label })
   .strict();
 
 export const SearchConditionSchema = z
-  .object({ search: z.object({ top: z.number().int().min(1) }).strict() })
+  .object({ search: z.object({ top: z.number().int().min(1) }).strict(), label })
   .strict();
 
 export type Condition =
-  | { all: Condition[] }
-  | { any: Condition[] }
-  | { samePage: Condition[] }
-  | { not: Condition }
+  | { all: Condition[]; label?: string }
+  | { any: Condition[]; label?: string }
+  | { samePage: Condition[]; label?: string }
+  | { not: Condition; label?: string }
   | z.infer<typeof TextConditionSchema>
   | z.infer<typeof LinkConditionSchema>
   | z.infer<typeof CountConditionSchema>
@@ -153,13 +166,13 @@ export const ConditionSchema: z.ZodType<Condition> = z.lazy(() =>
 function branch(key: (typeof CONDITION_KEYS)[number]): z.ZodType {
   switch (key) {
     case 'all':
-      return z.object({ all: z.array(ConditionSchema).min(1) }).strict();
+      return z.object({ all: z.array(ConditionSchema).min(1), label }).strict();
     case 'any':
-      return z.object({ any: z.array(ConditionSchema).min(1) }).strict();
+      return z.object({ any: z.array(ConditionSchema).min(1), label }).strict();
     case 'samePage':
-      return z.object({ samePage: z.array(ConditionSchema).min(1) }).strict();
+      return z.object({ samePage: z.array(ConditionSchema).min(1), label }).strict();
     case 'not':
-      return z.object({ not: ConditionSchema }).strict();
+      return z.object({ not: ConditionSchema, label }).strict();
     case 'text':
       return TextConditionSchema;
     case 'link':
@@ -213,6 +226,8 @@ export const DefinitionsSchema = z
   .object({
     /** Named patterns usable as {name} inside any pattern. */
     patterns: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), Pattern),
+    /** What a named pattern finds, in words ("telefonnummer"): a condition without a label of its own is named by these. */
+    labels: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), LabelSchema).optional(),
     hemtjanstPage: z
       .object({
         /** The title or a main heading names hemtjänst. */

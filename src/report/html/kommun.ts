@@ -8,18 +8,13 @@ import type { ReportContext } from './context.ts';
 import { fragmentUrl, html, httpUrl, localUrl, safeId, type Html, type Interpolation } from './html.ts';
 import { page } from './layout.ts';
 import * as words from './words.ts';
-import type { CriterionResult, KommunResult } from '../results-schema.ts';
+import { readTrail, type CriterionResult, type KommunResult, type Trail } from '../results-schema.ts';
+import { candidateSentence, CANDIDATES_INTRO, wholeSiteSentence, type TrailCandidate } from '../trail-words.ts';
 
 type Status = words.CriterionStatus;
 
 /** Pages of a fail's trail listed before the rest are folded away. */
 const TRAIL_PAGES_SHOWN = 5;
-
-interface Trail {
-  pagesExamined: Array<{ url: string; clicks: number | null; title: string }>;
-  search?: { outcome: string; query: string; resultsUrl?: string; hits: Array<{ url: string; text: string }> };
-  notes: string[];
-}
 
 export function renderKommun(ctx: ReportContext, k: KommunResult): string {
   const audited = ctx.results.kommuner.filter((x) => x.status === 'audited').length;
@@ -93,7 +88,7 @@ function criterion(ctx: ReportContext, c: CriterionResult): Html {
   const rule = ctx.rule(c.id);
   const id = safeId('k', c.id);
   const status = c.status as Status;
-  const trail = (c as { trail?: Trail }).trail;
+  const trail = readTrail(c);
   const showHint = (status === 'fail' || status === 'partial') && rule.hint;
   return html`<article class="criterion c-${status}" id="${id}" aria-labelledby="${id}-rubrik">
 <h3 id="${id}-rubrik">${rule.title}</h3>
@@ -150,7 +145,7 @@ function urlLink(url: string, text?: string): Html {
 }
 
 function trailOf(trail: Trail): Html {
-  const pages = trail.pagesExamined ?? [];
+  const pages = trail.pagesExamined;
   const pageItem = (p: Trail['pagesExamined'][number]) => html`<li>${p.title ? html`${p.title}: ` : ''}${urlLink(p.url)} <span class="muted">(${words.clicks(p.clicks)})</span></li>`;
   const first = pages.slice(0, TRAIL_PAGES_SHOWN);
   const rest = pages.slice(TRAIL_PAGES_SHOWN);
@@ -161,5 +156,15 @@ ${pages.length === 0 ? html`<p>Inga sidor att undersöka för det här kriteriet
 ${rest.length ? html`<details><summary>Visa ${words.plural(rest.length, 'sida', 'sidor')} till</summary><ul class="pages">${rest.map(pageItem)}</ul></details>` : ''}`}
 ${search ? html`<p>${words.searchOutcome(search)}${search.resultsUrl ? html` Träffsidan: ${urlLink(search.resultsUrl)}` : ''}</p>
 ${search.hits.length ? html`<ul class="hits">${search.hits.map((h) => html`<li>${h.text ? html`${h.text}: ` : ''}${urlLink(h.url)}</li>`)}</ul>` : ''}` : ''}
-${trail.notes?.length ? html`<ul class="pages">${trail.notes.map((n) => html`<li>${n}</li>`)}</ul>` : ''}`;
+${trail.notes.length ? html`<ul class="pages">${trail.notes.map((n) => html`<li>${n}</li>`)}</ul>` : ''}
+${trail.wholeSite ? html`<p>${wholeSiteSentence(trail.wholeSite)}</p>` : ''}
+${trail.candidates.length ? candidatesOf(trail.candidates) : ''}`;
+}
+
+/** Why the nearest pages were not enough, page by page. */
+function candidatesOf(candidates: TrailCandidate[]): Html {
+  const item = (c: TrailCandidate) =>
+    html`<li>${c.title ? html`${c.title}: ` : ''}${urlLink(c.url)} <span class="muted">(${c.document ? 'länkat dokument, ' : ''}${words.clicks(c.clicks)})</span><br>${candidateSentence(c)}</li>`;
+  return html`<p>${CANDIDATES_INTRO}</p>
+<ul class="pages candidates">${candidates.map(item)}</ul>`;
 }
