@@ -11,7 +11,7 @@ import { parse } from 'yaml';
 import { main } from '../src/cli/main.ts';
 import { parseRobotsTxt } from '../src/crawl/robots.ts';
 import { startFixtureWeb, type FixtureWeb } from '../src/demo/fixture-web.ts';
-import { ResultsSchema, type Results } from '../src/report/results-schema.ts';
+import { readTrail, ResultsSchema, type Results } from '../src/report/results-schema.ts';
 
 const ROOT = join(import.meta.dirname, 'fixtures', 'web');
 
@@ -159,6 +159,36 @@ describe('the run as a whole', () => {
     expect(pictures).toBeGreaterThan(50);
     // The fixture pages do not change between crawl and screenshot: everything judged is found.
     expect(notShown).toEqual([]);
+  });
+
+  it('says in the trail of a fail why the nearest pages were not enough: the parts of the rule each has and lacks', () => {
+    // Norrhed has no lättläst at all: its hemtjänst page has a heading about hemtjänst, but no lättläst marking.
+    const lattlast = kommunOf('norrhed').criteria.find((c) => c.id === 'lattlast')!;
+    expect(lattlast.status).toBe('fail');
+    expect(readTrail(lattlast)!.candidates).toContainEqual(
+      expect.objectContaining({ url: expect.stringMatching(/\/omsorg-och-stod\/hemtjanst$/), title: 'Hemtjänst | Norrheds kommun', has: ['en rubrik om hemtjänst eller äldreomsorg'], lacks: ['en sida märkt som lättläst'] }),
+    );
+    // Its only number is the växel: the hemtjänst page lacks the one part of kontakt-handlaggare.
+    const kontakt = kommunOf('norrhed').criteria.find((c) => c.id === 'kontakt-handlaggare')!;
+    expect(kontakt.status).toBe('fail');
+    expect(readTrail(kontakt)!.candidates.find((c) => c.url.endsWith('/omsorg-och-stod/hemtjanst'))).toMatchObject({ has: [], lacks: ['telefonnummer eller e-post till biståndshandläggare (inte växeln)'] });
+    // Lönnhälla describes trygghetslarm only in a leaflet (PDF): the document has it, one level lower.
+    const larm = kommunOf('lonnhalla').criteria.find((c) => c.id === 'trygghetslarm')!;
+    expect(larm.status).toBe('fail');
+    expect(readTrail(larm)!.candidates).toContainEqual(expect.objectContaining({ url: expect.stringMatching(/trygghetslarm.*\.pdf$/), document: true, has: ['vad trygghetslarmet är eller hur man får det'], lacks: [] }));
+    // Hitta-hemtjänst is judged once for the site, not page by page.
+    const hitta = kommunOf('norrhed').criteria.find((c) => c.id === 'hitta-hemtjanst')!;
+    expect(readTrail(hitta)).toMatchObject({ candidates: [], wholeSite: { has: [], lacks: ['en hemtjänstsida högst 3 klick från startsidan', 'en hemtjänstsida högst 5 klick från startsidan'] } });
+    // Every fail says it, within the caps that keep results.json small.
+    for (const k of results.kommuner) {
+      for (const c of k.criteria.filter((x) => x.status === 'fail')) {
+        const trail = readTrail(c);
+        expect(trail, `${k.kommunkod} ${c.id}`).not.toBeNull();
+        expect(trail!.candidates.length > 0 || trail!.wholeSite !== undefined, `${k.kommunkod} ${c.id}`).toBe(true);
+        expect(trail!.candidates.length).toBeLessThanOrEqual(10);
+        for (const cand of trail!.candidates) expect(cand.has.length + cand.lacks.length, `${k.kommunkod} ${c.id}`).toBeGreaterThan(0);
+      }
+    }
   });
 
   it('prints a summary table and where results.json is', () => {

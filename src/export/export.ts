@@ -76,7 +76,6 @@ export const STATUS_WORDS: Record<string, string> = {
 /** Named as in results.csv (src/report/tables.ts) where the two overlap. */
 export const MANIFEST_HEADER = ['kommunkod', 'namn', 'kriterium', 'kriteriestatus', 'bedömning', 'kriteriepoäng', 'vikt', 'bevis_url', 'klick', 'klickväg', 'utdrag', 'skärmbild', 'antal_belägg', 'skäl'];
 
-
 interface Item {
   /** Subfolder of the export. */
   folder: string;

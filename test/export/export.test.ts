@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvCell, toCsv } from '../../src/report/csv.ts';
 import { kommunFolder, MANIFEST_HEADER } from '../../src/export/export.ts';
-import type { KommunResult } from '../../src/report/results-schema.ts';
+import { readTrail, type KommunResult } from '../../src/report/results-schema.ts';
+import { candidateSentence } from '../../src/report/trail-words.ts';
 import { parseCsv } from '../helpers/csv.ts';
 import { auditFixtures, cli, TINY_PNG, type AuditRun } from './audit-run.ts';
 
@@ -167,6 +168,23 @@ describe('every criterion for one kommun', () => {
     expect(await readdir(join(dir, criterion))).toEqual(expect.arrayContaining(['evidence.json', 'README.txt', 'index.html', `${criterion}-1.png`]));
     const other = ids.find((id) => id !== criterion)!;
     expect((await readdir(join(dir, other))).filter((f) => f.endsWith('.png'))).toEqual([]);
+  });
+
+  it('says in README.txt and index.html why the pages nearest to a failed criterion were not enough', async () => {
+    const dir = join(work, 'kommun-spar');
+    const { code, err } = await cli(['export', '--from', run.out, '--kommun', '9005', '--out', dir]);
+    expect(code, err).toBe(0);
+    const k = run.results.kommuner.find((x) => x.kommunkod === '9005')!;
+    const fail = k.criteria.find((c) => c.status === 'fail' && (readTrail(c)?.candidates.length ?? 0) > 0)!;
+    expect(fail, 'a fail with candidate pages').toBeDefined();
+    const first = readTrail(fail)!.candidates[0]!;
+    const readme = await readFile(join(dir, fail.id, 'README.txt'), 'utf8');
+    expect(readme).toContain('Sidorna som låg närmast att uppfylla kriteriet, och vad som fattades:');
+    expect(readme).toContain(`: ${first.url}\r\n      ${candidateSentence(first)}\r\n`);
+    expect(candidateSentence(first)).toMatch(/^(Sidan|Dokumentet) (har|saknar): /);
+    const index = await readFile(join(dir, fail.id, 'index.html'), 'utf8');
+    expect(index).toContain('<h3>Varför sidorna inte räckte</h3>');
+    expect(index).toContain(`<a href="${first.url}">${first.url}</a><br>${candidateSentence(first)}</li>`);
   });
 
   it('accepts the kommun code, as --only does', async () => {

@@ -17,7 +17,8 @@ import { CHROMIUM_ARGS, ensureChromium } from '../../src/crawl/browser.ts';
 import { startFixtureWeb, type FixtureWeb } from '../../src/demo/fixture-web.ts';
 import { escapeHtml, html, httpUrl, localUrl } from '../../src/report/html/html.ts';
 import { writeHtmlReport } from '../../src/report/html/render.ts';
-import { ResultsSchema, type Results } from '../../src/report/results-schema.ts';
+import { readTrail, ResultsSchema, type Results } from '../../src/report/results-schema.ts';
+import { candidateSentence } from '../../src/report/trail-words.ts';
 
 const ROOT = join(import.meta.dirname, '..', 'fixtures', 'web');
 const AXE = await readFile(fileURLToPath(import.meta.resolve('axe-core/axe.min.js')), 'utf8');
@@ -206,6 +207,16 @@ describe('the report of an audit', () => {
     expect(await article.textContent()).toContain(fail.reason);
     expect(await article.textContent()).toContain('Så letade granskningen');
     expect(await article.locator('.hint h4').textContent()).toBe('Det här kan kommunen lägga till');
+    // Why the nearest pages were not enough: each candidate page, linked, with what it has and lacks.
+    const withCandidates = k.criteria.find((c) => c.status === 'fail' && (readTrail(c)?.candidates.length ?? 0) > 0)!;
+    expect(withCandidates, 'a fail with candidate pages').toBeDefined();
+    const candidates = page.locator(`article#k-${withCandidates.id} ul.candidates > li`);
+    const trail = readTrail(withCandidates)!;
+    expect(await candidates.count()).toBe(trail.candidates.length);
+    const first = trail.candidates[0]!;
+    expect(await candidates.first().locator('a.url').getAttribute('href')).toBe(first.url);
+    expect(await candidates.first().innerText()).toContain(candidateSentence(first));
+    expect(candidateSentence(first)).toMatch(/^(Sidan|Dokumentet) (har|saknar): [^.]+\./);
     // Every evidence URL is there, as a live link (these are http).
     const pass = k.criteria.find((c) => c.status === 'pass' && c.evidence.length > 0)!;
     expect(await page.locator(`article#k-${pass.id} a.url`).first().getAttribute('href')).toBe(pass.evidence[0]!.url);
@@ -318,6 +329,8 @@ async function buildHostileRun(): Promise<void> {
               pagesExamined: [{ url: 'javascript:alert(2)', clicks: 1, title: '<svg onload=alert(3)>' }],
               search: { outcome: 'done', query: ALERT, resultsUrl: 'data:text/html,<script>alert(4)</script>', hits: [{ url: 'vbscript:msgbox(1)', text: `</li>${ALERT}` }] },
               notes: [IMG],
+              candidates: [{ url: 'javascript:alert(5)', title: `${IMG} sida`, clicks: 2, has: [ALERT], lacks: [ATTR, IMG] }],
+              wholeSite: { has: [], lacks: [`</p>${ALERT}`] },
             },
           },
           { id: `"><img src=x onerror=alert(2)>`, status: 'manual', weight: 1, points: 0, reason: IMG, evidence: [], trail: { pagesExamined: [], notes: [ALERT] } },
@@ -387,6 +400,8 @@ describe('a hostile results.json', () => {
           expect(dom.text).toContain(ATTR);
           expect(dom.text).toContain('javascript:alert(1)');
           expect(dom.text).toContain('<svg onload=alert(3)>');
+          expect(dom.text).toContain(`${IMG} sida: javascript:alert(5) (2 klick från startsidan)\nSidan har: ${ALERT}. Saknar: ${ATTR}; ${IMG}.`);
+          expect(dom.text).toContain(`Webbplatsen saknar: </p>${ALERT}.`);
           expect(await page.locator('h1').textContent()).toBe(IMG);
           expect(dom.imgs).toHaveLength(1);
         }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { judgeRule, pointsFor, type Outcome } from '../../src/rules/engine.ts';
 import { loadRules, type RuleSet } from '../../src/rules/loader.ts';
+import { RuleSchema } from '../../src/rules/schema.ts';
 import { buildSiteModel, isHemtjanstPage, type SiteModel } from '../../src/rules/site-model.ts';
 import { informationScore, rankByScore } from '../../src/score/score.ts';
 import { readSnapshot, SnapshotWriter } from '../../src/snapshot/store.ts';
@@ -423,6 +424,129 @@ describe('a hemtjänst page blocked by robots.txt', () => {
     const o = judge('ansokan', s);
     expect(o.status).toBe('fail');
     expect(o.trail?.notes[0]).toBe('Ingen hemtjänstsida hittades, varken via länkar, webbplatskarta eller sökning');
+  });
+});
+
+describe('the trail of a fail: why the candidate pages were not enough', () => {
+  /** A rule of this test's own, judged as the loader would hand it over. */
+  function testRule(over: Partial<Record<string, unknown>> = {}) {
+    return RuleSchema.parse({
+      id: 'prov',
+      weight: 2,
+      title: 'Prov',
+      description: 'Prov',
+      scope: 'hemtjanst',
+      pass: {
+        all: [
+          { text: 'ring oss', label: 'ett nummer att ringa' },
+          { text: '\\d+ kronor', near: 'avgift', label: 'belopp i kronor nära ordet avgift' },
+          { clicks: { max: 3 } },
+        ],
+      },
+      partial: { any: [{ link: { text: 'kalkylator' }, label: 'länk till en avgiftskalkylator' }, { text: 'maxtaxa' }] },
+      reasons: { pass: 'p', partial: 'd', fail: 'f' },
+      ...over,
+    });
+  }
+
+  it('says, page by page, which parts of the rule hold (all: A ja, B nej) and judges clicks once for the site', async () => {
+    const s = await hemtjanstSite('<p>Ring oss om hemtjänst.</p><p><a href="/omsorg/mer.html">Mer om hemtjänst</a></p>', [
+      { url: u('/omsorg/mer.html'), html: html({ title: 'Mer om hemtjänst i Exempel', h1: 'Mer', main: '<p>Om vardagen.</p>' }) },
+    ]);
+    const o = judgeRule(testRule(), s);
+    expect(o.status).toBe('fail');
+    // The page that holds most parts first; a part without a label is named by its pattern.
+    expect(o.trail?.candidates).toEqual([
+      { url: u('/omsorg/hemtjanst.html'), title: 'Hemtjänst - Exempels kommun', clicks: 1, has: ['ett nummer att ringa'], lacks: ['belopp i kronor nära ordet avgift', 'länk till en avgiftskalkylator', '”maxtaxa”'] },
+      { url: u('/omsorg/mer.html'), title: 'Mer om hemtjänst i Exempel', clicks: 2, has: [], lacks: ['ett nummer att ringa', 'belopp i kronor nära ordet avgift', 'länk till en avgiftskalkylator', '”maxtaxa”'] },
+    ]);
+    expect(o.trail?.wholeSite).toEqual({ has: ['en hemtjänstsida högst 3 klick från startsidan'], lacks: [] });
+  });
+
+  it('reports every alternative of an any as missing, and the real rules by their labels', async () => {
+    const s = await hemtjanstSite('<p>Hemtjänst är hjälp i vardagen. Frågor? Ring växeln 0123-45 00 00.</p>');
+    const o = judge('avgifter', s);
+    expect(o.status).toBe('fail');
+    expect(o.trail?.candidates).toEqual([
+      {
+        url: u('/omsorg/hemtjanst.html'),
+        title: 'Hemtjänst - Exempels kommun',
+        clicks: 1,
+        has: [],
+        lacks: ['belopp i kronor nära ordet avgift, taxa eller kostnad', 'länk till en avgiftskalkylator', 'ordet avgift, taxa eller kostnad'],
+      },
+    ]);
+    expect(o.trail?.wholeSite).toBeUndefined();
+  });
+
+  it('on a site-wide rule lists the pages that hold a part, and the hemtjänst pages, not every page', async () => {
+    const s = await site([
+      start([
+        ['/omsorg/hemtjanst.html', 'Hemtjänst'],
+        ['/bygglov.html', 'Bygglov'],
+        ['/lattlast/kommunen.html', 'Lättläst'],
+      ]),
+      { url: u('/omsorg/hemtjanst.html'), html: html({ title: 'Hemtjänst - Exempels kommun', h1: 'Hemtjänst', main: '<p>Hjälp i vardagen.</p>' }) },
+      { url: u('/bygglov.html'), html: html({ title: 'Bygglov', main: '<p>Så söker du bygglov.</p>' }) },
+      { url: u('/lattlast/kommunen.html'), html: html({ title: 'Lättläst: kommunen', h1: 'Kommunen på lätt svenska', main: '<h2>Skolan</h2><p>Text.</p>' }) },
+    ]);
+    const o = judge('lattlast', s);
+    expect(o.status).toBe('partial'); // lättläst, but not about hemtjänst: no trail
+    expect(o.trail).toBeUndefined();
+
+    const none = await site([
+      start([
+        ['/omsorg/hemtjanst.html', 'Hemtjänst'],
+        ['/bygglov.html', 'Bygglov'],
+      ]),
+      { url: u('/omsorg/hemtjanst.html'), html: html({ title: 'Hemtjänst - Exempels kommun', h1: 'Hemtjänst', main: '<p>Hjälp i vardagen.</p>' }) },
+      { url: u('/bygglov.html'), html: html({ title: 'Bygglov', main: '<p>Så söker du bygglov.</p>' }) },
+    ]);
+    const f = judge('lattlast', none);
+    expect(f.status).toBe('fail');
+    expect(f.trail?.candidates).toEqual([
+      { url: u('/omsorg/hemtjanst.html'), title: 'Hemtjänst - Exempels kommun', clicks: 1, has: ['en rubrik om hemtjänst eller äldreomsorg'], lacks: ['en sida märkt som lättläst'] },
+    ]);
+  });
+
+  it('marks a linked document, which has what the rule asks but counts one level lower', async () => {
+    const s = await hemtjanstSite('<p>Hemtjänst är hjälp i vardagen.</p><p><a href="/dokument/info.pdf">Mer information (pdf)</a></p>', [
+      { url: u('/dokument/info.pdf'), pdfText: 'Är du missnöjd med beslutet om hemtjänst kan du överklaga det till förvaltningsrätten.' },
+    ]);
+    const o = judge('overklaga', s);
+    expect(o.status).toBe('fail');
+    expect(o.trail?.candidates?.map((c) => [c.url, c.document ?? false, c.has, c.lacks])).toEqual([
+      [u('/dokument/info.pdf'), true, ['hur man överklagar ett beslut om hemtjänst eller bistånd'], []],
+      [u('/omsorg/hemtjanst.html'), false, [], ['hur man överklagar ett beslut om hemtjänst eller bistånd']],
+    ]);
+  });
+
+  it('keeps results.json small: at most 10 candidate pages', async () => {
+    const links = Array.from({ length: 14 }, (_, i) => `<li><a href="/omsorg/sida${i}.html">Sida ${i}</a></li>`).join('');
+    const extra = Array.from({ length: 14 }, (_, i) => ({ url: u(`/omsorg/sida${i}.html`), html: html({ title: `Sida ${i}` }) }));
+    const o = judge('overklaga', await hemtjanstSite(`<ul>${links}</ul>`, extra));
+    expect(o.status).toBe('fail');
+    expect(o.trail?.pagesExamined).toHaveLength(15);
+    expect(o.trail?.candidates).toHaveLength(10);
+    expect(o.trail?.candidates?.[0]?.url).toBe(u('/omsorg/hemtjanst.html'));
+  });
+
+  it('says what the site lacks for a site-wide rule, and leaves out what could not be judged', async () => {
+    const steps: PageSpec[] = [start([['/steg1.html', 'Steg 1']])];
+    for (let i = 1; i < 6; i++) steps.push({ url: u(`/steg${i}.html`), html: html({ title: `Steg ${i}`, main: `<a href="${i === 5 ? '/omsorg/hemtjanst.html' : `/steg${i + 1}.html`}">Vidare</a>` }) });
+    steps.push({ url: u('/omsorg/hemtjanst.html'), html: html({ title: 'Hemtjänst' }) });
+    const six = judge('hitta-hemtjanst', await site(steps));
+    expect(six.status).toBe('fail');
+    expect(six.trail?.candidates).toBeUndefined();
+    expect(six.trail?.wholeSite).toEqual({ has: [], lacks: ['en hemtjänstsida högst 3 klick från startsidan', 'en hemtjänstsida högst 5 klick från startsidan'] });
+
+    const forbidden = await site([start([['/omsorg/hemtjanst.html', 'Hemtjänst']]), { url: u('/omsorg/hemtjanst.html'), html: html({ title: 'Hemtjänst' }) }], {
+      search: { outcome: 'disallowed', query: 'hemtjänst', hits: [], formPage: u('/') },
+    });
+    const manual = judge('sok-hemtjanst', forbidden);
+    expect(manual.status).toBe('manual');
+    expect(manual.trail?.wholeSite).toBeUndefined();
+    expect(manual.trail?.candidates).toBeUndefined();
   });
 });
 

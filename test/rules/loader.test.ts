@@ -4,6 +4,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkRules, DEFAULT_RULES_DIR, expandMacros, loadRules, RulesError, UnknownMacroError, type RuleProblem } from '../../src/rules/loader.ts';
+import { topLevelParts } from '../../src/rules/labels.ts';
 import { RuleSchema } from '../../src/rules/schema.ts';
 
 const CRITERIA_MD = fileURLToPath(new URL('../../../shared/criteria.md', import.meta.url));
@@ -50,6 +51,26 @@ describe('the real rules/ folder', () => {
     const b = await loadRules();
     expect(a.rules.map((r) => r.id)).toEqual(b.rules.map((r) => r.id));
     expect(a.version).toBe(b.version);
+  });
+
+  it('names every top-level part of every rule in plain words, for the trail of a fail', async () => {
+    const { rules } = await loadRules(RULES_DIR);
+    for (const rule of rules) {
+      for (const part of [rule.pass, rule.partial].flatMap((c) => (c ? topLevelParts(c) : []))) {
+        expect(part.label, `${rule.id}: ${JSON.stringify(part)}`).toBeTruthy();
+        expect(part.label!.length).toBeLessThanOrEqual(100);
+        // No pattern shown to a reader: no regular-expression syntax, no {macro}.
+        expect(part.label, rule.id).not.toMatch(/[\\|{}[\]^$*+?”]/);
+      }
+    }
+    const partsOf = (id: string) => {
+      const rule = rules.find((r) => r.id === id)!;
+      return [rule.pass, rule.partial].flatMap((c) => (c ? topLevelParts(c) : [])).map((p) => p.label);
+    };
+    expect(partsOf('avgifter')).toEqual(['belopp i kronor nära ordet avgift, taxa eller kostnad', 'länk till en avgiftskalkylator', 'ordet avgift, taxa eller kostnad']);
+    // Without a label of its own a part is named by its named pattern's label in _definitions.yaml.
+    expect(partsOf('handlaggning-process')).toEqual(['hur ansökan utreds (samtal, hembesök)', 'hur beslutet fattas och meddelas', 'hur ansökan utreds (samtal, hembesök)', 'hur beslutet fattas och meddelas']);
+    expect(partsOf('hitta-hemtjanst')).toEqual(['en hemtjänstsida högst 3 klick från startsidan', 'en hemtjänstsida högst 5 klick från startsidan']);
   });
 
   it('brukarundersokning takes a linked document as it is ("or linked"); avgifter counts it one level lower', async () => {
@@ -322,6 +343,49 @@ reasons:
     const { problems, ruleSet } = await checkRules(sub);
     expect(problems).toEqual([]);
     expect(ruleSet?.rules.find((r) => r.id === 'lyssna')?.title).toBe('Talande webb (?)');
+  });
+
+  it('takes a label on any condition, and still reports a misspelt key or an empty label at its line', async () => {
+    const good = RuleSchema.safeParse({
+      id: 'x',
+      weight: 1,
+      title: 't',
+      description: 'd',
+      scope: 'hemtjanst',
+      pass: { any: [{ text: 'a', label: 'ordet a' }, { link: { to: 'eservice' }, label: 'en e-tjänst' }, { all: [{ clicks: { max: 3 } }], label: 'nära' }] },
+      reasons: { pass: 'p', fail: 'f' },
+    });
+    expect(good.success, JSON.stringify(good.error?.issues)).toBe(true);
+
+    const sub = join(dir, 'label');
+    await cp(RULES_DIR, sub, { recursive: true });
+    const text = `id: overklaga
+weight: 1
+title: Överklaga
+description: Hur man överklagar.
+scope: hemtjanst
+pass:
+  any:
+    - text: 'överklag'
+      lable: hur man överklagar
+    - link: { text: 'överklaga' }
+      label: ''
+    - link: { text: 'överklaga', label: 'inuti länken' }
+reasons:
+  pass: Ja
+  fail: Nej
+`;
+    await writeFile(join(sub, 'overklaga.yaml'), text);
+    const defs = (await readFile(join(RULES_DIR, '_definitions.yaml'), 'utf8')).replace(/^labels:\n/m, 'labels:\n  fax: faxnummer\n');
+    await writeFile(join(sub, '_definitions.yaml'), defs);
+    const { problems } = await checkRules(sub);
+    const shownName = (name: string) => relative(process.cwd(), join(sub, name));
+    expect(problems).toEqual([
+      { file: shownName('_definitions.yaml'), line: lineIn(defs, 'fax: faxnummer'), message: 'labels.fax: det finns inget mönster fax under patterns' },
+      { file: shownName('overklaga.yaml'), line: lineIn(text, 'lable:'), message: 'pass.any.0: okänd nyckel "lable" (stavfel?)' },
+      { file: shownName('overklaga.yaml'), line: lineIn(text, "label: ''"), message: 'pass.any.1.label: etiketten är tom' },
+      { file: shownName('overklaga.yaml'), line: lineIn(text, "label: 'inuti länken'"), message: 'pass.any.2.link: okänd nyckel "label" (stavfel?)' },
+    ]);
   });
 
   it('asks for a reason for the partial level when there is one', () => {
