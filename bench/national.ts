@@ -6,7 +6,7 @@
  *
  *   npm run bench -- [--kommuner N] [--latency MS] [--seed S] [--no-screenshots]
  *                    [--compare browser] [--concurrency N] [--per-host N] [--max-pages N]
- *                    [--out DIR] [--verbose]
+ *                    [--exhaustive] [--out DIR] [--verbose]
  *
  * The synthetic web runs in a child process of its own (excluded from the figures), so that its
  * CPU and memory are not counted as granska's and serving does not compete with the audit's
@@ -33,6 +33,8 @@ export interface BenchOptions {
   concurrency?: number;
   perHost?: number;
   maxPages?: number;
+  /** Crawl to the page budget (granska audit --exhaustive). */
+  exhaustive?: boolean;
   /** Processes not to count (the synthetic web's own process). */
   excludePids?: number[];
   log?: (line: string) => void;
@@ -192,6 +194,7 @@ export async function runBenchmark(opts: BenchOptions): Promise<BenchReport> {
       allowPrivate: true,
       insecure: false,
       maxPages: opts.maxPages ?? 300,
+      ...(opts.exhaustive ? { exhaustive: true } : {}),
       concurrency: opts.concurrency ?? 6,
       perHost: opts.perHost ?? 2,
       siteTimeoutMs: 900_000,
@@ -325,8 +328,8 @@ async function serveWebChild(optsJson: string): Promise<void> {
 // CLI
 // ---------------------------------------------------------------------------------------------
 
-function parseArgs(argv: string[]): { n: number; latency: number; seed: number; screenshots: boolean; compare: boolean; concurrency: number; perHost: number; maxPages: number; out?: string; verbose: boolean } {
-  const a = { n: 290, latency: 50, seed: 2027, screenshots: true, compare: false, concurrency: 6, perHost: 2, maxPages: 300, verbose: false } as ReturnType<typeof parseArgs>;
+function parseArgs(argv: string[]): { n: number; latency: number; seed: number; screenshots: boolean; compare: boolean; concurrency: number; perHost: number; maxPages: number; exhaustive: boolean; out?: string; verbose: boolean } {
+  const a = { n: 290, latency: 50, seed: 2027, screenshots: true, compare: false, concurrency: 6, perHost: 2, maxPages: 300, exhaustive: false, verbose: false } as ReturnType<typeof parseArgs>;
   const num = (i: number, name: string): number => {
     const v = Number(argv[i]);
     if (!Number.isFinite(v) || v < 0) throw new Error(`${name} needs a number`);
@@ -344,6 +347,7 @@ function parseArgs(argv: string[]): { n: number; latency: number; seed: number; 
     } else if (arg === '--concurrency') a.concurrency = num(++i, arg);
     else if (arg === '--per-host') a.perHost = num(++i, arg);
     else if (arg === '--max-pages') a.maxPages = num(++i, arg);
+    else if (arg === '--exhaustive') a.exhaustive = true;
     else if (arg === '--out') a.out = argv[++i];
     else if (arg === '--verbose') a.verbose = true;
     else throw new Error(`unknown option ${arg}`);
@@ -363,7 +367,7 @@ async function main(argv: string[]): Promise<void> {
       `${sites.filter((s) => s.crawlDelay).length} with Crawl-delay; latency ${a.latency} ms; generated in ${f1((performance.now() - t0) / 1000)} s\n`,
   );
   const log = a.verbose ? (l: string) => process.stderr.write(`${l}\n`) : (l: string) => (/^\[\d+\/\d+\]/.test(l) ? process.stderr.write(`${l}\n`) : undefined);
-  const common = { kommuner: sites.map((s) => s.kommun), screenshots: a.screenshots, concurrency: a.concurrency, perHost: a.perHost, maxPages: a.maxPages, excludePids: web.pid ? [web.pid] : [], log };
+  const common = { kommuner: sites.map((s) => s.kommun), screenshots: a.screenshots, concurrency: a.concurrency, perHost: a.perHost, maxPages: a.maxPages, exhaustive: a.exhaustive, excludePids: web.pid ? [web.pid] : [], log };
   try {
     const reports: BenchReport[] = [];
     const labels: string[] = [];

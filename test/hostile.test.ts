@@ -50,7 +50,8 @@ beforeAll(async () => {
   const t0 = Date.now();
   try {
     exitCode = await main(
-      ['audit', '--kommuner', csv, '--out', out, '--allow-private', '--no-screenshots', '--quiet', '--request-timeout', String(REQUEST_TIMEOUT_S), '--site-timeout', String(SITE_TIMEOUT_S), '--concurrency', '8'],
+      // --exhaustive: the traps must be met, not skipped because their links look irrelevant.
+      ['audit', '--kommuner', csv, '--out', out, '--allow-private', '--exhaustive', '--no-screenshots', '--quiet', '--request-timeout', String(REQUEST_TIMEOUT_S), '--site-timeout', String(SITE_TIMEOUT_S), '--concurrency', '8'],
       { out: () => {}, err: (s) => (stderr += `${s}\n`) },
     );
   } finally {

@@ -100,6 +100,7 @@ function buildProgram(io: Io): Command {
     .option('--allow-private', 'tillåt att registrets egna webbplatser ligger på interna adresser (test, demo)', false)
     .option('--insecure', 'godta webbplatser med ogiltigt TLS-certifikat', false)
     .addOption(new Option('--max-pages <n>', 'högst så många sidor per kommun').default(300).argParser(positiveInt('--max-pages')))
+    .option('--exhaustive', 'hämta sidor upp till --max-pages även när inga länkar kvar ser ut att handla om äldreomsorg eller annat som kriterierna frågar efter (långsammare)', false)
     .addOption(new Option('--concurrency <n>', 'så många kommuner granskas samtidigt').default(6).argParser(positiveInt('--concurrency')))
     .addOption(new Option('--per-host <n>', 'högst så många samtidiga anrop per webbserver').default(2).argParser(positiveInt('--per-host')))
     .addOption(new Option('--site-timeout <sekunder>', 'längsta tid per webbplats').default(900).argParser(positiveInt('--site-timeout')))
@@ -189,6 +190,7 @@ interface AuditCliOptions {
   allowPrivate: boolean;
   insecure: boolean;
   maxPages: number;
+  exhaustive?: boolean;
   concurrency: number;
   perHost: number;
   siteTimeout: number;
@@ -247,6 +249,7 @@ async function auditAndSummarize(kommuner: Kommun[], o: AuditCliOptions, io: Io)
     allowPrivate: o.allowPrivate,
     insecure: o.insecure,
     maxPages: o.maxPages,
+    ...(o.exhaustive ? { exhaustive: true } : {}),
     concurrency: o.concurrency,
     perHost: o.perHost,
     siteTimeoutMs: o.siteTimeout * 1000,

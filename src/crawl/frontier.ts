@@ -16,6 +16,12 @@ export interface FrontierItem {
   from?: string;
   /** Fetched as one hop outside the kommun's own pages (e-service, document): links on it are not followed. */
   leaf?: boolean;
+  /**
+   * The link's words or place say it may hold what a criterion looks for (elderly care, fees,
+   * complaints, languages…, or a hemtjänst page's own content). When none such are left, the
+   * crawl of the kommun can stop before its page budget.
+   */
+  relevant?: boolean;
 }
 
 // Words are matched on text without diacritics, so "aldreomsorg" in a URL and "Äldreomsorg" in a link both count.
@@ -30,6 +36,18 @@ const WORDS: Array<[RegExp, number]> = [
 const NEGATIVE = /nyhet|news|kalender|evenemang|press|bygglov|detaljplan|skola|forskola|gymnas|avfall|sophamtning|parkering|lediga jobb|jobba hos|upphandling|kultur|bibliotek|idrott|turism|naringsliv|politik|protokoll|sammantrade/;
 
 export function scoreLink(text: string, url: string, depth: number): number {
+  return scoreFrom(linkRelevance(text, url), url, depth);
+}
+
+/** The frontier's order: relevance, less for depth and for query parameters. */
+export function scoreFrom(relevance: number, url: string, depth: number): number {
+  // Filters and listings (?kategori=…&sida=2) rarely hold content pages of their own.
+  const params = url.includes('?') ? url.split('?')[1]!.split('&').length : 0;
+  return relevance - depth * 8 - params * 10;
+}
+
+/** What the link's words and address say about the criteria, before depth: above 0 is worth a look. */
+export function linkRelevance(text: string, url: string): number {
   let path = url;
   try {
     const u = new URL(url);
@@ -41,9 +59,7 @@ export function scoreLink(text: string, url: string, depth: number): number {
   let score = 0;
   for (const [re, w] of WORDS) if (re.test(hay)) score += w;
   if (NEGATIVE.test(hay)) score -= 30;
-  // Filters and listings (?kategori=…&sida=2) rarely hold content pages of their own.
-  const params = url.includes('?') ? url.split('?')[1]!.split('&').length : 0;
-  return score - depth * 8 - params * 10;
+  return score;
 }
 
 /** A binary max-heap; equal scores come out in insertion order (breadth-first among equals). */
@@ -51,9 +67,17 @@ export class Frontier {
   private heap: Array<{ item: FrontierItem; seq: number }> = [];
   private seq = 0;
   private readonly known = new Set<string>();
+  /** Heap index of each queued URL, so that a better way to a queued page can replace the first. */
+  private readonly pos = new Map<string, number>();
+  private relevant = 0;
 
   get size(): number {
     return this.heap.length;
+  }
+
+  /** Queued items marked relevant. */
+  get relevantLeft(): number {
+    return this.relevant;
   }
 
   has(url: string): boolean {
@@ -68,9 +92,29 @@ export class Frontier {
   push(item: FrontierItem): boolean {
     if (this.known.has(item.url)) return false;
     this.known.add(item.url);
+    if (item.relevant) this.relevant++;
     this.heap.push({ item, seq: this.seq++ });
+    this.pos.set(item.url, this.heap.length - 1);
     this.up(this.heap.length - 1);
     return true;
+  }
+
+  /**
+   * A link to a page still queued (from the sitemap, or a weaker link) that scores higher takes
+   * its place: its click path and relevance are what the page is fetched with.
+   */
+  improve(item: FrontierItem): boolean {
+    const i = this.pos.get(item.url);
+    if (i === undefined || this.heap[i]!.item.score >= item.score) return false;
+    if (this.heap[i]!.item.relevant) this.relevant--;
+    if (item.relevant) this.relevant++;
+    this.heap[i] = { item, seq: this.heap[i]!.seq };
+    this.up(i);
+    return true;
+  }
+
+  isQueued(url: string): boolean {
+    return this.pos.has(url);
   }
 
   peekScore(): number | undefined {
@@ -80,15 +124,20 @@ export class Frontier {
   /** Drops everything queued; the URLs stay known, so they are not queued again. */
   clear(): void {
     this.heap = [];
+    this.pos.clear();
+    this.relevant = 0;
   }
 
   pop(): FrontierItem | undefined {
     const top = this.heap[0];
     const last = this.heap.pop();
+    if (top) this.pos.delete(top.item.url);
     if (top && last && this.heap.length > 0) {
       this.heap[0] = last;
+      this.pos.set(last.item.url, 0);
       this.down(0);
     }
+    if (top?.item.relevant) this.relevant--;
     return top?.item;
   }
 
@@ -102,7 +151,7 @@ export class Frontier {
     while (i > 0) {
       const parent = (i - 1) >> 1;
       if (!this.better(i, parent)) break;
-      [this.heap[i], this.heap[parent]] = [this.heap[parent]!, this.heap[i]!];
+      this.swap(i, parent);
       i = parent;
     }
   }
@@ -115,9 +164,18 @@ export class Frontier {
       if (l < this.heap.length && this.better(l, best)) best = l;
       if (r < this.heap.length && this.better(r, best)) best = r;
       if (best === i) break;
-      [this.heap[i], this.heap[best]] = [this.heap[best]!, this.heap[i]!];
+      this.swap(i, best);
       i = best;
     }
+  }
+
+  private swap(a: number, b: number): void {
+    const x = this.heap[a]!;
+    const y = this.heap[b]!;
+    this.heap[a] = y;
+    this.heap[b] = x;
+    this.pos.set(y.item.url, a);
+    this.pos.set(x.item.url, b);
   }
 }
 

@@ -14,7 +14,7 @@ import type { CrawlSummary, PageRecord, SearchAttempt, Skipped } from '../snapsh
 import { siteKeyOf } from '../util/site-key.ts';
 import { decodeForMatching, normalizeUrl } from '../util/url.ts';
 import { FetchFailure, type FetchedResponse, type Fetcher } from './fetcher.ts';
-import { Frontier, scoreLink, TrapGuard, type FrontierItem } from './frontier.ts';
+import { Frontier, linkRelevance, scoreFrom, TrapGuard, type FrontierItem } from './frontier.ts';
 import { withMenuOf } from '../page/menu.ts';
 import { MenuTemplates } from './menu-templates.ts';
 import { renderNeed, type RenderNeed } from './render-decision.ts';
@@ -44,6 +44,8 @@ export interface CrawlOptions {
   onPage?: (kommunkod: string, url: string) => void;
   /** Ctrl-C: start no new page; the crawl then ends with CrawlInterrupted and no crawl.json. */
   signal?: AbortSignal;
+  /** Fetch up to the page budget even when no link left looks relevant to any criterion. */
+  exhaustive?: boolean;
 }
 
 /** The crawl was stopped by `signal`: its snapshot is incomplete and was not marked complete. */
@@ -75,6 +77,8 @@ class SiteCrawl {
   private crawlDelay = 0;
   private search?: SearchAttempt;
   private pagesRendered = 0;
+  private hemtjanstFound = false;
+  private readonly fetched = new Set<string>();
   private skippedCount = 0;
 
   constructor(
@@ -135,11 +139,24 @@ class SiteCrawl {
   private async crawlFrontier(): Promise<void> {
     const deadline = this.startedAt.getTime() + this.opts.siteTimeoutMs;
     const active = new Set<Promise<void>>();
+    let stoppedIrrelevant = false;
     for (;;) {
       while (active.size < this.opts.pageConcurrency && this.frontier.size > 0 && this.pagesFetched + active.size < this.opts.maxPages && Date.now() < deadline && !this.opts.signal?.aborted) {
         if (this.frugal() && this.frontier.peekScore()! <= 0) {
           this.notes.push(
             `Webbplatsen begär ${this.crawlDelay} s mellan anropen (Crawl-delay); efter ${this.pagesFetched} sidor hämtades bara länkar som ser ut att handla om äldreomsorg`,
+          );
+          this.frontier.clear();
+          break;
+        }
+        // A hemtjänst page is found and nothing queued looks like anything a criterion asks for:
+        // the pages in flight may still show such links; when none did, more pages cannot change
+        // a verdict. Until the hemtjänst page is found, the way to it may be any link ("Invånare").
+        if (!this.opts.exhaustive && this.hemtjanstFound && this.frontier.relevantLeft === 0) {
+          if (active.size > 0) break;
+          stoppedIrrelevant = true;
+          this.notes.push(
+            `Genomsökningen stannade efter ${this.pagesFetched} sidor: inga fler länkar såg ut att handla om äldreomsorg eller något annat som kriterierna frågar efter (${this.frontier.size} länkar hämtades inte)`,
           );
           this.frontier.clear();
           break;
@@ -151,7 +168,7 @@ class SiteCrawl {
       if (active.size === 0) break;
       await Promise.race(active);
     }
-    if (this.frontier.size > 0) {
+    if (this.frontier.size > 0 && !stoppedIrrelevant) {
       const why = Date.now() >= deadline ? `tidsgränsen för webbplatsen (${Math.round(this.opts.siteTimeoutMs / 1000)} s)` : `sidbudgeten (${this.opts.maxPages} sidor)`;
       this.notes.push(`Genomsökningen stannade vid ${why}; ${this.frontier.size} länkar hämtades inte`);
     }
@@ -177,9 +194,11 @@ class SiteCrawl {
   /** Stores a response; for readable pages returns what the page says and queues its links. */
   private async store(item: FrontierItem, response: FetchedResponse, opts: { expand?: boolean } = {}): Promise<PageModel | null> {
     this.pagesFetched++;
+    this.fetched.add(normalizeUrl(item.url) ?? item.url);
     this.opts.onPage?.(this.kommun.kommunkod, response.finalUrl);
     const finalUrl = normalizeUrl(response.finalUrl) ?? response.finalUrl;
     this.frontier.markKnown(finalUrl);
+    this.fetched.add(finalUrl);
     const inSite = this.inSite(finalUrl);
     const base: Omit<PageRecord, 'kind' | 'readWith'> = {
       url: item.url,
@@ -262,6 +281,7 @@ class SiteCrawl {
   private queueLinks(from: FrontierItem, model: PageModel): void {
     const defs = this.deps.definitions;
     const hemtjanst = isHemtjanstPage(model, defs);
+    if (hemtjanst) this.hemtjanstFound = true;
     for (const link of model.links) {
       if (!link.visible) continue;
       const url = normalizeUrl(link.href);
@@ -287,17 +307,20 @@ class SiteCrawl {
   }
 
   private queue(from: FrontierItem, url: string, text: string, o: { leaf?: boolean; bonus?: number; via?: FrontierItem['via'] }): void {
-    if (this.frontier.has(url)) return;
+    const queued = this.frontier.isQueued(url);
+    if (this.frontier.has(url) && !queued) return;
     const depth = from.depth + 1;
-    const trap = this.traps.check(url, depth);
+    const trap = queued ? null : this.traps.check(url, depth);
     if (trap) {
       this.frontier.markKnown(url);
       this.skip({ url, reason: trap, from: from.url, text });
       return;
     }
-    this.frontier.push({
+    const relevance = linkRelevance(text, url);
+    this.frontier[queued ? 'improve' : 'push']({
       url,
-      score: scoreLink(text, url, depth) + (o.bonus ?? 0),
+      score: scoreFrom(relevance, url, depth) + (o.bonus ?? 0),
+      relevant: relevance > 0 || (o.bonus ?? 0) > 0,
       depth,
       path: [...from.path, text || url],
       via: o.via ?? 'link',
@@ -333,7 +356,8 @@ class SiteCrawl {
         const u = normalizeUrl(raw);
         if (!u || !this.inSite(u) || this.frontier.has(u) || this.traps.check(u, 1)) continue;
         // Links come before the sitemap: a page's click path matters, and the sitemap has none.
-        this.frontier.push({ url: u, score: scoreLink('', u, 3) - 40, depth: -1, path: [], via: 'sitemap', text: '' });
+        const relevance = linkRelevance('', u);
+        this.frontier.push({ url: u, score: scoreFrom(relevance, u, 3) - 40, depth: -1, path: [], via: 'sitemap', text: '', relevant: relevance > 0 });
         added++;
       }
     }
@@ -364,7 +388,9 @@ class SiteCrawl {
     const tasks: Promise<void>[] = [];
     for (const hit of search.hits.slice(0, SEARCH_HITS_FETCHED)) {
       const url = normalizeUrl(hit.url);
-      if (!url || this.frontier.has(url)) continue;
+      // Known is not enough: a crawl that stopped early knows links it never fetched.
+      if (!url || this.fetched.has(url)) continue;
+      this.fetched.add(url);
       this.frontier.markKnown(url);
       tasks.push(this.visit({ url, score: 0, depth: 2, path: [`Sök: ${search.query}`, hit.text], via: 'search-hit', text: hit.text, leaf: true }));
     }

@@ -36,6 +36,11 @@ export interface AuditOptions {
   allowPrivate: boolean;
   insecure: boolean;
   maxPages: number;
+  /**
+   * Crawl up to maxPages even when no queued link looks relevant to a criterion (by default a
+   * kommun's crawl stops there once a hemtjänst page is found).
+   */
+  exhaustive?: boolean;
   /** Kommuner crawled at once. */
   concurrency: number;
   perHost: number;
@@ -170,7 +175,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
                 await crawlKommun(
                   kommun,
                   { fetcher, robots, render: session, ...(opts.renderAll ? { renderAll: true } : {}), definitions, searchQuery: opts.rules.definitions.searchQuery, userAgent: USER_AGENT },
-                  { snapshotRoot, maxPages: opts.maxPages, siteTimeoutMs: opts.siteTimeoutMs, pageConcurrency: Math.max(2, opts.perHost * 2), ...(opts.signal ? { signal: opts.signal } : {}), onPage: (kommunkod, url) => opts.onEvent?.({ event: 'page', kommunkod, url }) },
+                  { snapshotRoot, maxPages: opts.maxPages, siteTimeoutMs: opts.siteTimeoutMs, pageConcurrency: Math.max(2, opts.perHost * 2), ...(opts.exhaustive ? { exhaustive: true } : {}), ...(opts.signal ? { signal: opts.signal } : {}), onPage: (kommunkod, url) => opts.onEvent?.({ event: 'page', kommunkod, url }) },
                 );
               } finally {
                 await session?.close();
