@@ -15,7 +15,7 @@ import { siteKeyOf } from '../util/site-key.ts';
 import { decodeForMatching, normalizeUrl } from '../util/url.ts';
 import { FetchFailure, type FetchedResponse, type Fetcher } from './fetcher.ts';
 import { Frontier, linkRelevance, scoreFrom, TrapGuard, type FrontierItem } from './frontier.ts';
-import { withMenuOf } from '../page/menu.ts';
+import { withMenuOf, type ScriptLink } from '../page/menu.ts';
 import { MenuTemplates } from './menu-templates.ts';
 import { renderNeed, type RenderNeed } from './render-decision.ts';
 import type { RenderSession } from './renderer.ts';
@@ -240,18 +240,19 @@ class SiteCrawl {
     let readWith: PageRecord['readWith'] = 'fetch';
     let renderReason: string | undefined;
     let menuFrom: string | undefined;
+    let scriptLinks: ScriptLink[] | undefined;
     let stored = response.body;
     const need: RenderNeed | null = this.deps.render ? (this.deps.renderAll ? { reason: 'alla sidor läses med webbläsaren (renderAll)' } : renderNeed(model)) : null;
     const learned = need?.menuTemplate && !this.deps.renderAll ? this.menus.learned(need.menuTemplate) : null;
     if (need && learned) {
-      model = withMenuOf(model, { links: learned.sourceLinks });
+      model = withMenuOf(model, learned.menu);
       menuFrom = learned.sourceUrl;
       renderReason = `${need.reason}; menyn var densamma på ${learned.renders} sidor som visades i webbläsaren, så sidan lästes utan webbläsare med menyn från ${learned.sourceUrl}`;
     } else if (need && this.deps.render) {
       try {
         const rendered = await this.deps.render.render({ ...response, finalUrl });
         const renderedModel = extractHtml(rendered.html, finalUrl);
-        if (need.menuTemplate) this.menus.observe(need.menuTemplate, finalUrl, model, renderedModel);
+        if (need.menuTemplate) scriptLinks = this.menus.observe(need.menuTemplate, finalUrl, model, renderedModel);
         model = renderedModel;
         stored = Buffer.from(rendered.html, 'utf8');
         readWith = 'browser';
@@ -268,6 +269,7 @@ class SiteCrawl {
         readWith,
         ...(renderReason ? { renderReason } : {}),
         ...(menuFrom ? { menuFrom } : {}),
+        ...(scriptLinks?.length ? { scriptLinks } : {}),
         charset: readWith === 'browser' ? 'utf-8' : decoded.charset,
       },
       stored,

@@ -125,7 +125,7 @@ export async function buildSiteModel(snapshot: KommunSnapshot, defs: Definitions
   // As the crawler read them: a page read plain on a script-menu template has that template's menu.
   for (const page of pages) {
     const source = page.record.menuFrom ? resolve(page.record.menuFrom) : undefined;
-    if (source && source !== page && !source.isDocument) page.model = withMenuOf(page.model, source.model);
+    if (source?.record.scriptLinks && source !== page) page.model = withMenuOf(page.model, source.record.scriptLinks);
   }
 
   computeClicks(start, resolve);

@@ -26,6 +26,8 @@ export const PageRecordSchema = z.object({
    * template that were rendered, and this page's links include the menu of that rendered page.
    */
   menuFrom: z.string().optional(),
+  /** Rendered pages of a script-menu template: the navigation links the script added (borrowed by `menuFrom` pages). */
+  scriptLinks: z.array(z.object({ href: z.string(), text: z.string() })).optional(),
   kind: z.enum(['html', 'pdf', 'docx', 'other']),
   /** The kommun's own site, or an e-service host it links to. */
   hostRole: z.enum(['kommun', 'eservice']),
