@@ -57,6 +57,10 @@ export interface BenchReport {
   screenshotSeconds: number;
   /** Peak of the summed VmRSS of this process and all its descendants (shared pages counted in each). */
   peakRssBytes: number;
+  /** Peak of the summed PSS of the tree (shared pages counted once). */
+  peakPssBytes: number;
+  /** Peak VmRSS of granska's own process. */
+  peakSelfRssBytes: number;
   /** Peak number of processes in the tree. */
   peakProcesses: number;
   cpu: { granskaSeconds: number; childrenSeconds: number; totalSeconds: number };
@@ -99,6 +103,16 @@ function rssBytes(pid: number): number {
   }
 }
 
+/** Proportional set size: each shared page counted once across the processes that share it. */
+function pssBytes(pid: number): number {
+  try {
+    const m = /^Pss:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** This process and its descendants, without `exclude` and theirs. */
 function processTree(root: number, exclude: ReadonlySet<number>): ProcStat[] {
   const all: ProcStat[] = [];
@@ -123,6 +137,10 @@ function processTree(root: number, exclude: ReadonlySet<number>): ProcStat[] {
 
 export class TreeSampler {
   peakRss = 0;
+  /** Peak of the summed PSS: the tree's real memory, shared pages counted once. */
+  peakPss = 0;
+  /** Peak VmRSS of granska's own process. */
+  peakSelfRss = 0;
   peakProcesses = 0;
   /** Last CPU ticks seen per descendant (they vanish when Chromium closes). */
   private readonly ticks = new Map<number, number>();
@@ -154,11 +172,16 @@ export class TreeSampler {
   private sample(): void {
     const tree = processTree(process.pid, this.exclude);
     let rss = 0;
+    let pss = 0;
     for (const st of tree) {
-      rss += rssBytes(st.pid);
-      if (st.pid !== process.pid) this.ticks.set(st.pid, st.ticks);
+      const r = rssBytes(st.pid);
+      rss += r;
+      pss += pssBytes(st.pid);
+      if (st.pid === process.pid) this.peakSelfRss = Math.max(this.peakSelfRss, r);
+      else this.ticks.set(st.pid, st.ticks);
     }
     this.peakRss = Math.max(this.peakRss, rss);
+    this.peakPss = Math.max(this.peakPss, pss);
     this.peakProcesses = Math.max(this.peakProcesses, tree.length);
   }
 }
@@ -236,6 +259,8 @@ export async function runBenchmark(opts: BenchOptions): Promise<BenchReport> {
       screenshots: await countPng(join(out, 'evidence')),
       screenshotSeconds,
       peakRssBytes: sampler.peakRss,
+      peakPssBytes: sampler.peakPss,
+      peakSelfRssBytes: sampler.peakSelfRss,
       peakProcesses: sampler.peakProcesses,
       cpu: { granskaSeconds, childrenSeconds, totalSeconds: granskaSeconds + childrenSeconds },
       slowest: outcome.kommuner
@@ -265,7 +290,9 @@ export function markdownTable(reports: BenchReport[], labels: string[]): string 
     ['… read plain / rendered in Chromium', (r) => `${r.pagesPlain} / ${r.pagesRendered}`],
     ['pages per second', (r) => f1(r.pagesPerSecond), (a, b) => b.pagesPerSecond / a.pagesPerSecond],
     ['evidence screenshots', (r) => (r.screenshotsOn ? `${r.screenshots} (${f1(r.screenshotSeconds)} s summed over kommuner)` : 'off')],
-    ['peak RSS, granska + Chromium', (r) => `${mib(r.peakRssBytes)} (${r.peakProcesses} processes)`, (a, b) => b.peakRssBytes / a.peakRssBytes],
+    ['peak memory (PSS), granska + Chromium', (r) => `${mib(r.peakPssBytes)} (${r.peakProcesses} processes)`, (a, b) => b.peakPssBytes / a.peakPssBytes],
+    ['peak RSS summed over the processes', (r) => mib(r.peakRssBytes), (a, b) => b.peakRssBytes / a.peakRssBytes],
+    ['… of which granska alone (RSS)', (r) => mib(r.peakSelfRssBytes), (a, b) => b.peakSelfRssBytes / a.peakSelfRssBytes],
     ['CPU s: granska / Chromium / total', (r) => `${f1(r.cpu.granskaSeconds)} / ${f1(r.cpu.childrenSeconds)} / ${f1(r.cpu.totalSeconds)}`, (a, b) => b.cpu.totalSeconds / a.cpu.totalSeconds],
   ];
   const withRatio = reports.length === 2;
@@ -321,6 +348,8 @@ async function serveWebChild(optsJson: string): Promise<void> {
       process.exit(0);
     }
   });
+  // The benchmark killed or crashed: the web must not stay behind, holding its ports.
+  process.on('disconnect', () => process.exit(0));
   process.send!({ sites: web.sites });
 }
 

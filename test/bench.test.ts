@@ -36,6 +36,9 @@ describe('national benchmark', () => {
     expect(report.pagesPlain + report.pagesRendered).toBe(report.pagesFetched);
     expect(report.pagesPerSecond).toBeGreaterThan(0);
     expect(report.peakRssBytes).toBeGreaterThan(0);
+    expect(report.peakPssBytes).toBeGreaterThan(0);
+    expect(report.peakPssBytes).toBeLessThanOrEqual(report.peakRssBytes);
+    expect(report.peakSelfRssBytes).toBeGreaterThan(0);
     expect(report.cpu.totalSeconds).toBeGreaterThan(0);
     expect(report.screenshots).toBe(0);
     expect(report.slowest).toHaveLength(3);

@@ -11,7 +11,6 @@
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import zlib from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { BrowserMissingError } from '../crawl/browser.ts';
 import type { Renderer, RenderSession } from '../crawl/renderer.ts';
@@ -20,6 +19,7 @@ import type { Evidence, Outcome } from '../rules/engine.ts';
 import { TOOL } from '../tool.ts';
 import { isOutputFailure } from '../util/fs-errors.ts';
 import { PAGE_SCRIPT } from './page-script.ts';
+import { PngStackError, stackPngs, textChunks } from './png-stack.ts';
 
 export interface CaptureOptions {
   /** The run's folder (DIR): pictures go to DIR/evidence/<kommunkod>/. */
@@ -103,6 +103,11 @@ interface Raw {
   consent: ConsentAction;
 }
 
+/** One worker's browser tab, opened on its first page and kept for the next. */
+interface Tab {
+  page: Page | null;
+}
+
 interface FindResult {
   found: boolean;
   how?: string;
@@ -147,7 +152,7 @@ export async function captureEvidence(kommun: JudgedKommun, opts: CaptureOptions
   const session = opts.renderer.session({ assets: true });
   let stopAll: string | null = null;
   const queue = [...groups];
-  const one = async (pageUrl: string, group: Job[]): Promise<void> => {
+  const one = async (pageUrl: string, group: Job[], tab: Tab): Promise<void> => {
     if (!stopAll && opts.signal?.aborted) stopAll = 'granskningen avbröts';
     if (!stopAll && report.pages >= maxPages) stopAll = 'gränsen för antal sidor med skärmbilder per kommun nåddes';
     if (!stopAll && deadline - Date.now() < 1000) stopAll = KOMMUN_LIMIT;
@@ -158,7 +163,7 @@ export async function captureEvidence(kommun: JudgedKommun, opts: CaptureOptions
     report.pages++;
     try {
       const pageTimeoutMs = opts.pageTimeoutMs ?? 20_000;
-      await visit(session, pageUrl, group, {
+      await visit(session, tab, pageUrl, group, {
         deadline,
         // One page may take its load time and a few seconds a picture, never the whole budget.
         pageLimitMs: pageTimeoutMs + 10_000 + 5_000 * group.length,
@@ -181,9 +186,15 @@ export async function captureEvidence(kommun: JudgedKommun, opts: CaptureOptions
       }
     }
   };
-  // Two pages of a kommun at once: they mostly wait on the site's politeness limits.
+  // Two pages of a kommun at once: they mostly wait on the site's politeness limits. Each keeps
+  // its browser tab from page to page: opening one costs more than the visit.
   const worker = async (): Promise<void> => {
-    for (let next = queue.shift(); next; next = queue.shift()) await one(...next);
+    const tab: Tab = { page: null };
+    try {
+      for (let next = queue.shift(); next; next = queue.shift()) await one(...next, tab);
+    } finally {
+      await tab.page?.close().catch(() => {});
+    }
   };
   try {
     await Promise.all([worker(), worker()]);
@@ -245,27 +256,33 @@ function addNote(outcome: Outcome, note: string): void {
 }
 
 /**
- * Opens one page, takes a viewport-sized picture around each job's element, and hands them to
- * `finish` on a second page of the same browser slot. The time limit runs from when the slot is
- * free: waiting for other kommuners' pictures is not this page's fault.
+ * Opens one page in the worker's tab, takes a viewport-sized picture around each job's element,
+ * and hands them to `finish` on a blank document in the same tab. The time limit runs from when
+ * the slot is free: waiting for other kommuners' pictures is not this page's fault.
  */
 async function visit(
   session: RenderSession,
+  tab: Tab,
   pageUrl: string,
   jobs: Job[],
   o: { deadline: number; pageLimitMs: number; pageTimeoutMs: number; now: () => Date; signal?: AbortSignal; finish: (page: Page, raws: Raw[]) => Promise<void> },
 ): Promise<void> {
-  await session.withPage(async (first) => {
+  await session.inSlot(async () => {
     const left = o.deadline - Date.now();
     if (left < 1000) throw new CaptureFailure(KOMMUN_LIMIT);
     const remaining = Math.min(left, o.pageLimitMs);
     const limitWhy = remaining === left ? KOMMUN_LIMIT : 'sidan blev inte klar inom tidsgränsen';
-    let current: Page = first;
+    const page = (tab.page ??= await session.newPage());
+    // A tab that was stopped half-way is not used again.
+    const discard = () => {
+      if (tab.page === page) tab.page = null;
+      void page.close().catch(() => {});
+    };
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     const limit = new Promise<never>((_, reject) => {
       const stop = (why: string) => {
-        void current.close().catch(() => {});
+        discard();
         reject(new CaptureFailure(why));
       };
       timer = setTimeout(() => stop(limitWhy), remaining);
@@ -276,19 +293,21 @@ async function visit(
     const work = (async () => {
       // When the load is cut by the kommun's budget rather than its own timeout, the two timers race: say the same either way.
       const loadTimeoutWhy = o.pageTimeoutMs < remaining ? 'sidan svarade inte inom tidsgränsen' : limitWhy;
-      const raws = await shoot(first, pageUrl, jobs, { remaining, pageTimeoutMs: o.pageTimeoutMs, loadTimeoutWhy, now: o.now });
-      await first.close().catch(() => {});
-      current = await first.context().newPage();
-      current.setDefaultTimeout(Math.min(15_000, remaining));
-      await o.finish(current, raws);
+      const raws = await shoot(page, pageUrl, jobs, { remaining, pageTimeoutMs: o.pageTimeoutMs, loadTimeoutWhy, now: o.now });
+      // The captions are laid out on a blank document: none of the site's scripts, styles or policies.
+      await page.goto('about:blank');
+      page.setDefaultTimeout(Math.min(15_000, remaining));
+      await o.finish(page, raws);
     })();
     try {
       await Promise.race([work, limit]);
+    } catch (e) {
+      discard();
+      throw e;
     } finally {
       clearTimeout(timer);
       if (onAbort) o.signal?.removeEventListener('abort', onAbort);
       work.catch(() => {});
-      if (current !== first) await current.close().catch(() => {});
     }
   });
 }
@@ -296,6 +315,14 @@ async function visit(
 async function shoot(page: Page, pageUrl: string, jobs: Job[], o: { remaining: number; pageTimeoutMs: number; loadTimeoutWhy: string; now: () => Date }): Promise<Raw[]> {
   page.setDefaultTimeout(Math.min(10_000, o.remaining));
   const net = trackRequests(page);
+  try {
+    return await shootTracked(page, net, pageUrl, jobs, o);
+  } finally {
+    net.dispose();
+  }
+}
+
+async function shootTracked(page: Page, net: RequestTracker, pageUrl: string, jobs: Job[], o: { remaining: number; pageTimeoutMs: number; loadTimeoutWhy: string; now: () => Date }): Promise<Raw[]> {
   let response;
   try {
     response = await page.goto(pageUrl, { waitUntil: 'domcontentloaded', timeout: Math.min(o.pageTimeoutMs, o.remaining) });
@@ -327,20 +354,20 @@ async function shoot(page: Page, pageUrl: string, jobs: Job[], o: { remaining: n
 }
 
 /**
- * The viewport as it is, quickly encoded: only an intermediate for `compose`, which writes the
- * final, well-compressed PNG. Falls back to Playwright's screenshot.
+ * The viewport (or a part of it) as it is, quickly encoded: an intermediate that stackPngs
+ * compresses again. Falls back to Playwright's screenshot.
  */
-async function crop(page: Page): Promise<Buffer> {
+async function crop(page: Page, clip?: { x: number; y: number; width: number; height: number }): Promise<Buffer> {
   try {
     const cdp = await page.context().newCDPSession(page);
     try {
-      const { data } = (await cdp.send('Page.captureScreenshot', { format: 'png', optimizeForSpeed: true } as never)) as { data: string };
+      const { data } = (await cdp.send('Page.captureScreenshot', { format: 'png', optimizeForSpeed: true, ...(clip ? { clip: { ...clip, scale: 1 } } : {}) } as never)) as { data: string };
       return Buffer.from(data, 'base64');
     } finally {
       await cdp.detach().catch(() => {});
     }
   } catch {
-    return page.screenshot({ type: 'png', caret: 'hide' });
+    return page.screenshot({ type: 'png', caret: 'hide', ...(clip ? { clip } : {}) });
   }
 }
 
@@ -378,20 +405,23 @@ async function dismissConsent(page: Page, net: RequestTracker): Promise<ConsentA
 
 interface RequestTracker {
   quiet(maxMs: number): Promise<void>;
+  /** Stops listening: the tab goes on to other pages. */
+  dispose(): void;
 }
 
 /** Waits for the page's requests (lazy images after a scroll, a consent manager's reload) to settle. */
 function trackRequests(page: Page): RequestTracker {
   let inFlight = 0;
   let last = Date.now();
-  page.on('request', () => {
+  const started = () => {
     inFlight++;
     last = Date.now();
-  });
+  };
   const done = () => {
     inFlight = Math.max(0, inFlight - 1);
     last = Date.now();
   };
+  page.on('request', started);
   page.on('requestfinished', done);
   page.on('requestfailed', done);
   return {
@@ -403,54 +433,84 @@ function trackRequests(page: Page): RequestTracker {
         await new Promise((r) => setTimeout(r, 50));
       }
     },
+    dispose() {
+      page.off('request', started);
+      page.off('requestfinished', done);
+      page.off('requestfailed', done);
+    },
   };
 }
 
 /** Puts each picture under its caption strip and writes the PNGs; records them on the evidence. */
 async function compose(page: Page, kommun: JudgedKommun, raws: Raw[], o: { dir: string; dirRel: string; report: CaptureReport }): Promise<void> {
-  await page.setViewportSize(VIEWPORT);
-  for (const raw of raws) {
-    const { job } = raw;
-    const isDocument = !!job.evidence.document;
-    // Shown by the link to it on another page (a document, a search hit).
-    const viaLink = withoutHash(job.pageUrl) !== withoutHash(job.evidence.url);
-    const linkTo = `länken till ${isDocument ? 'dokumentet ' : ''}${readableUrl(job.evidence.url)}`;
-    const shown = job.spec ? !!raw.found?.found : true;
-    const at = raw.at.toISOString();
-    const line1 = `${readableUrl(raw.job.pageUrl)} — fångad ${at.slice(0, 16).replace('T', ' ')} UTC`;
-    const line2 = [
-      kommun.namn,
-      `${job.outcome.id} (${job.outcome.status === 'pass' ? 'uppfyllt' : 'delvis uppfyllt'})`,
-      !shown
-        ? viaLink
-          ? `OBS: ${linkTo} syntes inte på sidan`
-          : 'OBS: det bedömda syntes inte på sidan'
-        : !job.spec
-          ? 'sidan som helhet är beviset'
-          : viaLink
-            ? `markerat: ${linkTo}`
-            : raw.found?.revealed
-              ? 'markerat (i en hopfälld del som öppnades)'
-              : 'markerat',
-      raw.status >= 400 ? `sidan svarade med status ${raw.status}` : '',
-    ]
-      .filter(Boolean)
-      .join(' · ');
-    await page.setContent(captionPage(line1, line2, raw.png), { waitUntil: 'load' });
-    const laid = (await page.evaluate(`(() => { const c = document.getElementById('granska-caption'); return { caption: c.innerText, strip: Math.ceil(c.getBoundingClientRect().height) }; })()`)) as { caption: string; strip: number };
-    const caption = laid.caption.replace(/\s+/g, ' ').trim();
-    const stripHeight = laid.strip;
-    // Exactly strip + picture: a viewport screenshot costs half of a full-page one.
-    await page.setViewportSize({ width: raw.png.readUInt32BE(16), height: stripHeight + raw.png.readUInt32BE(20) });
-    const png = await page.screenshot({ type: 'png' });
+  const lines = raws.map((raw) => captionLines(kommun, raw));
+  // All captions of the visit laid out at once, each photographed on its own.
+  await page.setContent(captionPage(lines.map((l) => [l.line1, l.line2])), { waitUntil: 'load' });
+  const laid = (await page.evaluate(
+    `[...document.querySelectorAll('.granska-caption')].map((c) => { const r = c.getBoundingClientRect(); return { caption: c.innerText, top: Math.floor(r.top), height: Math.ceil(r.bottom) - Math.floor(r.top) }; })`,
+  )) as Array<{ caption: string; top: number; height: number }>;
+  const tall = Math.max(VIEWPORT.height, ...laid.map((l) => l.top + l.height));
+  if (tall > VIEWPORT.height) await page.setViewportSize({ width: VIEWPORT.width, height: tall });
+  try {
+    for (const [i, raw] of raws.entries()) await composeOne(page, raw, lines[i]!, laid[i]!, o);
+  } finally {
+    if (tall > VIEWPORT.height) await page.setViewportSize(VIEWPORT);
+  }
+}
+
+interface CaptionLines {
+  line1: string;
+  line2: string;
+  shown: boolean;
+  viaLink: boolean;
+  at: string;
+}
+
+function captionLines(kommun: JudgedKommun, raw: Raw): CaptionLines {
+  const { job } = raw;
+  const isDocument = !!job.evidence.document;
+  // Shown by the link to it on another page (a document, a search hit).
+  const viaLink = withoutHash(job.pageUrl) !== withoutHash(job.evidence.url);
+  const linkTo = `länken till ${isDocument ? 'dokumentet ' : ''}${readableUrl(job.evidence.url)}`;
+  const shown = job.spec ? !!raw.found?.found : true;
+  const at = raw.at.toISOString();
+  const line1 = `${readableUrl(raw.job.pageUrl)} — fångad ${at.slice(0, 16).replace('T', ' ')} UTC`;
+  const line2 = [
+    kommun.namn,
+    `${job.outcome.id} (${job.outcome.status === 'pass' ? 'uppfyllt' : 'delvis uppfyllt'})`,
+    !shown
+      ? viaLink
+        ? `OBS: ${linkTo} syntes inte på sidan`
+        : 'OBS: det bedömda syntes inte på sidan'
+      : !job.spec
+        ? 'sidan som helhet är beviset'
+        : viaLink
+          ? `markerat: ${linkTo}`
+          : raw.found?.revealed
+            ? 'markerat (i en hopfälld del som öppnades)'
+            : 'markerat',
+    raw.status >= 400 ? `sidan svarade med status ${raw.status}` : '',
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  return { line1, line2, shown, viaLink, at };
+}
+
+async function composeOne(page: Page, raw: Raw, lines: CaptionLines, laid: { caption: string; top: number; height: number }, o: { dir: string; dirRel: string; report: CaptureReport }): Promise<void> {
+  const { job } = raw;
+  const { line1, line2, shown, viaLink, at } = lines;
+  const meta = { Title: line1, Description: line2, Source: raw.job.pageUrl, 'Creation Time': at, Software: `${TOOL.name} ${TOOL.version}` };
+  const caption = laid.caption.replace(/\s+/g, ' ').trim();
+  const stripHeight = laid.height;
+  let png: Buffer;
+  try {
+    png = await stackPngs(await crop(page, { x: 0, y: laid.top, width: VIEWPORT.width, height: stripHeight }), raw.png, meta);
+  } catch (e) {
+    if (!(e instanceof PngStackError)) throw e;
+    png = withText(await composeInBrowser(page, line1, line2, raw.png, stripHeight), meta);
+  }
     const rel = `${o.dirRel}/${safeName(job.outcome.id)}-${job.index + 1}.png`;
-    await writeFile(join(o.dir, `${safeName(job.outcome.id)}-${job.index + 1}.png`), withText(png, {
-      Title: line1,
-      Description: line2,
-      Source: raw.job.pageUrl,
-      'Creation Time': at,
-      Software: `${TOOL.name} ${TOOL.version}`,
-    }));
+    await writeFile(join(o.dir, `${safeName(job.outcome.id)}-${job.index + 1}.png`), png);
 
     job.evidence.screenshot = rel;
     job.evidence.screenshotAt = at;
@@ -469,32 +529,38 @@ async function compose(page: Page, kommun: JudgedKommun, raws: Raw[], o: { dir: 
       consent: raw.consent,
       ...(raw.found?.how ? { how: raw.found.how, revealed: !!raw.found.revealed } : {}),
     });
+}
+
+/** Strip and picture laid out on a page and photographed: for pictures stackPngs cannot join. */
+async function composeInBrowser(page: Page, line1: string, line2: string, picture: Buffer, stripHeight: number): Promise<Buffer> {
+  await page.setContent(captionPage([[line1, line2]], picture), { waitUntil: 'load' });
+  await page.setViewportSize({ width: picture.readUInt32BE(16), height: stripHeight + picture.readUInt32BE(20) });
+  try {
+    return await page.screenshot({ type: 'png' });
+  } finally {
+    await page.setViewportSize(VIEWPORT);
   }
 }
 
-function captionPage(line1: string, line2: string, png: Buffer): string {
+/**
+ * Caption strips, one under the other (and the picture under a single one, for composeInBrowser).
+ * Whole-pixel line heights: each strip starts and ends on a pixel row, so none shows a sliver of the next.
+ */
+function captionPage(captions: Array<[string, string]>, png?: Buffer): string {
+  const strips = captions.map(([line1, line2]) => `<div class="granska-caption"><div class="l1">${escapeHtml(line1)}</div><div class="l2">${escapeHtml(line2)}</div></div>`).join('');
   return `<!doctype html><html lang="sv"><head><meta charset="utf-8"><style>
 html,body{margin:0;padding:0;background:#fff}
-#granska-caption{box-sizing:border-box;width:${VIEWPORT.width}px;background:${CAPTION_BACKGROUND};color:#fff;padding:10px 16px 12px;border-bottom:4px solid ${OUTLINE_COLOR};font:16px/1.4 "DejaVu Sans","Liberation Sans",Arial,sans-serif}
-#granska-caption .l1{font-weight:bold;overflow-wrap:anywhere}
-#granska-caption .l2{font-size:14px;color:#d5e0e8;overflow-wrap:anywhere}
+.granska-caption{box-sizing:border-box;width:${VIEWPORT.width}px;background:${CAPTION_BACKGROUND};color:#fff;padding:10px 16px 12px;border-bottom:4px solid ${OUTLINE_COLOR};font:16px/22px "DejaVu Sans","Liberation Sans",Arial,sans-serif}
+.granska-caption .l1{font-weight:bold;overflow-wrap:anywhere}
+.granska-caption .l2{font-size:14px;line-height:20px;color:#d5e0e8;overflow-wrap:anywhere}
 img{display:block}
-</style></head><body><div id="granska-caption"><div class="l1">${escapeHtml(line1)}</div><div class="l2">${escapeHtml(line2)}</div></div><img alt="" src="data:image/png;base64,${png.toString('base64')}"></body></html>`;
+</style></head><body>${strips}${png ? `<img alt="" src="data:image/png;base64,${png.toString('base64')}">` : ''}</body></html>`;
 }
 
 /** The PNG with iTXt chunks (UTF-8 text) after its header: the caption travels with the file. */
 export function withText(png: Buffer, entries: Record<string, string>): Buffer {
   const ihdrEnd = 8 + 8 + png.readUInt32BE(8) + 4;
-  const chunks = Object.entries(entries).map(([key, value]) => {
-    const data = Buffer.concat([Buffer.from(key, 'latin1'), Buffer.from([0, 0, 0, 0, 0]), Buffer.from(value, 'utf8')]);
-    const type = Buffer.from('iTXt', 'latin1');
-    const head = Buffer.alloc(4);
-    head.writeUInt32BE(data.length);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(zlib.crc32(Buffer.concat([type, data])) >>> 0);
-    return Buffer.concat([head, type, data, crc]);
-  });
-  return Buffer.concat([png.subarray(0, ihdrEnd), ...chunks, png.subarray(ihdrEnd)]);
+  return Buffer.concat([png.subarray(0, ihdrEnd), ...textChunks(entries), png.subarray(ihdrEnd)]);
 }
 
 function failureText(e: unknown): string {

@@ -151,6 +151,21 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
   const definitions = compileDefinitions(opts.rules.definitions);
   const judged = new Map<string, JudgedKommun>();
   const queue = new PQueue({ concurrency: opts.concurrency });
+  // Pictures, results and archive of crawled kommuner; the renderer's slots bound the browser work.
+  // Four kommuner at a time, two pages each, for the renderer's four evidence slots: a page mostly waits
+  // on the site (each asset through the polite fetcher), so more pages than cores keep both busy.
+  const evidenceQueue = new PQueue({ concurrency: 4 });
+  const finishing: Promise<void>[] = [];
+  // Our own disk failing stops everything under way, so that nothing is left writing when the run returns.
+  let outputFailure: unknown = null;
+  const stop = new AbortController();
+  const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
+  const stopAll = (e: unknown) => {
+    outputFailure ??= e;
+    queue.clear();
+    evidenceQueue.clear();
+    stop.abort();
+  };
   let done = 0;
   const total = opts.kommuner.length;
   const t0 = Date.now();
@@ -160,7 +175,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
     await Promise.all(
       opts.kommuner.map((kommun) =>
         queue.add(async () => {
-          if (opts.signal?.aborted) return;
+          if (signal.aborted) return;
           const started = Date.now();
           opts.onEvent?.({ event: 'kommun-start', kommunkod: kommun.kommunkod, namn: kommun.namn, webbplats: kommun.webbplats });
           let result: JudgedKommun;
@@ -175,7 +190,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
                 await crawlKommun(
                   kommun,
                   { fetcher, robots, render: session, ...(opts.renderAll ? { renderAll: true } : {}), definitions, searchQuery: opts.rules.definitions.searchQuery, userAgent: USER_AGENT },
-                  { snapshotRoot, maxPages: opts.maxPages, siteTimeoutMs: opts.siteTimeoutMs, pageConcurrency: Math.max(2, opts.perHost * 2), ...(opts.exhaustive ? { exhaustive: true } : {}), ...(opts.signal ? { signal: opts.signal } : {}), onPage: (kommunkod, url) => opts.onEvent?.({ event: 'page', kommunkod, url }) },
+                  { snapshotRoot, maxPages: opts.maxPages, siteTimeoutMs: opts.siteTimeoutMs, pageConcurrency: Math.max(2, opts.perHost * 2), ...(opts.exhaustive ? { exhaustive: true } : {}), signal, onPage: (kommunkod, url) => opts.onEvent?.({ event: 'page', kommunkod, url }) },
                 );
               } finally {
                 await session?.close();
@@ -184,43 +199,50 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
             }
             result = snapshot ? await judgeKommun(snapshot, opts.rules) : internalError(kommun, opts.rules, 'ögonblicksbilden kunde inte läsas');
           } catch (e) {
-            // Interrupted: nothing is written for this kommun; the next run crawls it again.
+            // Interrupted (Ctrl-C, or the run stopping on a full disk): nothing is written for this kommun; the next run crawls it again.
             if (e instanceof CrawlInterrupted) return;
             // Our own disk failing is no fault of the website: stop the run, keep what is written.
             if (isOutputFailure(e)) {
-              queue.clear();
-              throw e;
+              stopAll(e);
+              return;
             }
             result = internalError(kommun, opts.rules, (e as Error).message ?? String(e));
           }
-          let evidenceLog = '';
-          // Screenshots need the browser: not when it could not be started (the warning is in the log).
-          if (opts.render && opts.screenshots !== false && !browserWarned && result.status === 'audited') {
-            const shotsStarted = Date.now();
-            try {
-              const shots = await captureEvidence(result, { outDir: opts.out, renderer, ...(opts.signal ? { signal: opts.signal } : {}) });
-              // Always in seconds: the benchmark (bench/national.ts) reads this from the log.
-              evidenceLog = `; skärmbilder: ${shots.shots.filter((s) => s.file).length} på ${(shots.ms / 1000).toFixed(1)} s`;
-            } catch (e) {
-              if (isOutputFailure(e)) {
-                queue.clear();
-                throw e;
+          // The kommun's crawl slot is free now: its pictures are taken while other kommuner are crawled.
+          finishing.push(
+            evidenceQueue.add(async () => {
+              let evidenceLog = '';
+              // Screenshots need the browser: not when it could not be started (the warning is in the log).
+              if (opts.render && opts.screenshots !== false && !browserWarned && result.status === 'audited' && !signal.aborted) {
+                const shotsStarted = Date.now();
+                try {
+                  const shots = await captureEvidence(result, { outDir: opts.out, renderer, signal });
+                  // Always in seconds: the benchmark (bench/national.ts) reads this from the log.
+                  evidenceLog = `; skärmbilder: ${shots.shots.filter((s) => s.file).length} på ${(shots.ms / 1000).toFixed(1)} s`;
+                } catch (e) {
+                  if (isOutputFailure(e)) throw e;
+                  evidenceLog = `; skärmbilderna kunde inte tas (${(e as Error).message ?? String(e)}) efter ${secs(Date.now() - shotsStarted)}`;
+                }
               }
-              evidenceLog = `; skärmbilderna kunde inte tas (${(e as Error).message ?? String(e)}) efter ${secs(Date.now() - shotsStarted)}`;
-            }
-          }
-          // Interrupted while taking pictures: as for the crawl, nothing is written; the next run judges the stored snapshot again.
-          if (opts.signal?.aborted) return;
-          await writeJsonAtomic(join(opts.out, 'kommuner', `${kommun.kommunkod}.json`), result);
-          await archiveKommun(opts.out, kommun.kommunkod, opts.log);
-          judged.set(kommun.kommunkod, result);
-          done++;
-          const what = result.status === 'error' ? `ej granskad: ${result.reason}` : `${result.score} poäng, ${result.pagesFetched} sidor`;
-          opts.log(`[${done}/${total}] ${kommun.kommunkod} ${kommun.namn}: ${what}${reused ? ' (från tidigare körning)' : ''} (${secs(Date.now() - started)}${evidenceLog})`);
-          opts.onEvent?.({ event: 'kommun-done', kommunkod: kommun.kommunkod, namn: kommun.namn, status: result.status, score: result.score, reason: result.reason, pagesFetched: result.pagesFetched, reused, ms: Date.now() - started, done, total });
+              // Interrupted while taking pictures: as for the crawl, nothing is written; the next run judges the stored snapshot again.
+              if (signal.aborted) return;
+              await writeJsonAtomic(join(opts.out, 'kommuner', `${kommun.kommunkod}.json`), result);
+              await archiveKommun(opts.out, kommun.kommunkod, opts.log);
+              judged.set(kommun.kommunkod, result);
+              done++;
+              const what = result.status === 'error' ? `ej granskad: ${result.reason}` : `${result.score} poäng, ${result.pagesFetched} sidor`;
+              opts.log(`[${done}/${total}] ${kommun.kommunkod} ${kommun.namn}: ${what}${reused ? ' (från tidigare körning)' : ''} (${secs(Date.now() - started)}${evidenceLog})`);
+              opts.onEvent?.({ event: 'kommun-done', kommunkod: kommun.kommunkod, namn: kommun.namn, status: result.status, score: result.score, reason: result.reason, pagesFetched: result.pagesFetched, reused, ms: Date.now() - started, done, total });
+            }).catch((e: unknown) => {
+              // Our own disk failing is no fault of the website: stop the run, keep what is written.
+              stopAll(e);
+            }),
+          );
         }),
       ),
     );
+    await Promise.all(finishing);
+    if (outputFailure) throw outputFailure;
   } finally {
     // The version is asked before closing: a closed renderer has no browser to ask.
     run.browser = (await renderer.version().catch(() => null)) ?? undefined;

@@ -87,7 +87,12 @@ export class SnapshotWriter {
 
   async abort(): Promise<void> {
     await Promise.allSettled(this.pending);
-    this.lines.destroy();
+    // Closed before returning: a run that stops must not leave files open on the disk it stopped on.
+    if (this.lines.closed) return;
+    await new Promise<void>((resolve) => {
+      this.lines.once('close', () => resolve());
+      this.lines.destroy();
+    });
   }
 }
 

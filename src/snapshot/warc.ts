@@ -205,12 +205,12 @@ class WarcSink {
 
   close(): Promise<void> {
     return new Promise((resolve, reject) => {
-      if (this.stream.closed || this.stream.destroyed) return this.failure ? reject(this.failure) : resolve();
-      // end()'s callback is not promised after an error: settle on whichever event comes.
       const settle = () => (this.failure ? reject(this.failure) : resolve());
-      this.stream.once('error', settle);
+      if (this.stream.closed) return settle();
+      // Settled on 'close' only, when the file is closed: a failed run must not leave it open.
       this.stream.once('close', settle);
-      this.stream.end();
+      if (this.failure) this.stream.destroy();
+      else this.stream.end();
     });
   }
 }
