@@ -371,7 +371,9 @@ async function crop(page: Page, clip?: { x: number; y: number; width: number; he
   }
 }
 
+/** The page script, sent once per document: it is 13 KB, and asked for several times per picture. */
 async function ensureScript(page: Page): Promise<void> {
+  if (await page.evaluate('typeof window.__granskaEvidence === "object"')) return;
   await page.evaluate(PAGE_SCRIPT);
 }
 
