@@ -23,6 +23,10 @@ export const CHROMIUM_ARGS = [
   '--no-first-run',
   '--disable-quic',
   '--disable-dev-shm-usage',
+  // Each kommun's site would get renderer processes of its own, each with its own copy of what
+  // could be shared; a few processes serve the handful of pages open at once (measured on the
+  // benchmark: a sixth less memory, no slower). The contexts still keep the kommuner apart.
+  '--renderer-process-limit=4',
 ];
 
 export class BrowserMissingError extends Error {}
