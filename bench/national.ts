@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: audits a synthetic national web (bench/national-web.ts; 290 fictional kommun
  * sites by default) in-process with runAudit, as `granska audit` would, and prints wall time,
- * pages fetched (plain / rendered), pages per second, evidence screenshots, the peak RSS of the
- * whole process tree (granska + Chromium), CPU seconds and the slowest kommuner, as Markdown.
+ * pages fetched (plain / rendered), pages per second, evidence screenshots, the peak memory of the
+ * whole process tree (granska + Chromium: PSS, and summed RSS), CPU seconds and the slowest
+ * kommuner, as Markdown.
  *
  *   npm run bench -- [--kommuner N] [--latency MS] [--seed S] [--no-screenshots]
  *                    [--compare browser] [--concurrency N] [--per-host N] [--max-pages N]
