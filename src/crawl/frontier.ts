@@ -62,22 +62,23 @@ export function linkRelevance(text: string, url: string): number {
   return score;
 }
 
-/** A binary max-heap; equal scores come out in insertion order (breadth-first among equals). */
+/**
+ * The queue of one kommun's crawl: relevant links (see FrontierItem.relevant) before all others,
+ * each kind best score first. Equal scores come out by address, not by when they were found, so
+ * that the pages a crawl fetches do not depend on which response came first.
+ */
 export class Frontier {
-  private heap: Array<{ item: FrontierItem; seq: number }> = [];
-  private seq = 0;
+  private readonly relevantHeap = new Heap();
+  private readonly otherHeap = new Heap();
   private readonly known = new Set<string>();
-  /** Heap index of each queued URL, so that a better way to a queued page can replace the first. */
-  private readonly pos = new Map<string, number>();
-  private relevant = 0;
 
   get size(): number {
-    return this.heap.length;
+    return this.relevantHeap.size + this.otherHeap.size;
   }
 
   /** Queued items marked relevant. */
   get relevantLeft(): number {
-    return this.relevant;
+    return this.relevantHeap.size;
   }
 
   has(url: string): boolean {
@@ -92,10 +93,7 @@ export class Frontier {
   push(item: FrontierItem): boolean {
     if (this.known.has(item.url)) return false;
     this.known.add(item.url);
-    if (item.relevant) this.relevant++;
-    this.heap.push({ item, seq: this.seq++ });
-    this.pos.set(item.url, this.heap.length - 1);
-    this.up(this.heap.length - 1);
+    (item.relevant ? this.relevantHeap : this.otherHeap).push(item);
     return true;
   }
 
@@ -104,47 +102,89 @@ export class Frontier {
    * its place: its click path and relevance are what the page is fetched with.
    */
   improve(item: FrontierItem): boolean {
-    const i = this.pos.get(item.url);
-    if (i === undefined || this.heap[i]!.item.score >= item.score) return false;
-    if (this.heap[i]!.item.relevant) this.relevant--;
-    if (item.relevant) this.relevant++;
-    this.heap[i] = { item, seq: this.heap[i]!.seq };
-    this.up(i);
+    const heap = this.relevantHeap.get(item.url) ? this.relevantHeap : this.otherHeap.get(item.url) ? this.otherHeap : null;
+    const old = heap?.get(item.url);
+    if (!heap || !old || old.score >= item.score) return false;
+    heap.remove(item.url);
+    (item.relevant ? this.relevantHeap : this.otherHeap).push(item);
     return true;
   }
 
   isQueued(url: string): boolean {
-    return this.pos.has(url);
+    return !!(this.relevantHeap.get(url) ?? this.otherHeap.get(url));
   }
 
   peekScore(): number | undefined {
-    return this.heap[0]?.item.score;
+    return (this.relevantHeap.peek() ?? this.otherHeap.peek())?.score;
   }
 
   /** Drops everything queued; the URLs stay known, so they are not queued again. */
   clear(): void {
+    this.relevantHeap.clear();
+    this.otherHeap.clear();
+  }
+
+  pop(): FrontierItem | undefined {
+    return this.relevantHeap.pop() ?? this.otherHeap.pop();
+  }
+}
+
+/** A binary max-heap of frontier items by score, then address; with the position of each URL. */
+class Heap {
+  private heap: FrontierItem[] = [];
+  private readonly pos = new Map<string, number>();
+
+  get size(): number {
+    return this.heap.length;
+  }
+
+  get(url: string): FrontierItem | undefined {
+    const i = this.pos.get(url);
+    return i === undefined ? undefined : this.heap[i];
+  }
+
+  peek(): FrontierItem | undefined {
+    return this.heap[0];
+  }
+
+  clear(): void {
     this.heap = [];
     this.pos.clear();
-    this.relevant = 0;
+  }
+
+  push(item: FrontierItem): void {
+    this.heap.push(item);
+    this.pos.set(item.url, this.heap.length - 1);
+    this.up(this.heap.length - 1);
   }
 
   pop(): FrontierItem | undefined {
     const top = this.heap[0];
-    const last = this.heap.pop();
-    if (top) this.pos.delete(top.item.url);
-    if (top && last && this.heap.length > 0) {
-      this.heap[0] = last;
-      this.pos.set(last.item.url, 0);
-      this.down(0);
+    if (top) this.removeAt(0);
+    return top;
+  }
+
+  remove(url: string): void {
+    const i = this.pos.get(url);
+    if (i !== undefined) this.removeAt(i);
+  }
+
+  private removeAt(i: number): void {
+    const item = this.heap[i]!;
+    const last = this.heap.pop()!;
+    this.pos.delete(item.url);
+    if (i < this.heap.length) {
+      this.heap[i] = last;
+      this.pos.set(last.url, i);
+      this.down(i);
+      this.up(i);
     }
-    if (top?.item.relevant) this.relevant--;
-    return top?.item;
   }
 
   private better(a: number, b: number): boolean {
     const x = this.heap[a]!;
     const y = this.heap[b]!;
-    return x.item.score > y.item.score || (x.item.score === y.item.score && x.seq < y.seq);
+    return x.score > y.score || (x.score === y.score && x.url < y.url);
   }
 
   private up(i: number): void {
@@ -174,8 +214,8 @@ export class Frontier {
     const y = this.heap[b]!;
     this.heap[a] = y;
     this.heap[b] = x;
-    this.pos.set(y.item.url, a);
-    this.pos.set(x.item.url, b);
+    this.pos.set(y.url, a);
+    this.pos.set(x.url, b);
   }
 }
 

@@ -141,6 +141,7 @@ class SiteCrawl {
     const active = new Set<Promise<void>>();
     let stoppedIrrelevant = false;
     for (;;) {
+      let others = false;
       while (active.size < this.opts.pageConcurrency && this.frontier.size > 0 && this.pagesFetched + active.size < this.opts.maxPages && Date.now() < deadline && !this.opts.signal?.aborted) {
         if (this.frugal() && this.frontier.peekScore()! <= 0) {
           this.notes.push(
@@ -149,17 +150,22 @@ class SiteCrawl {
           this.frontier.clear();
           break;
         }
-        // A hemtjänst page is found and nothing queued looks like anything a criterion asks for:
-        // the pages in flight may still show such links; when none did, more pages cannot change
-        // a verdict. Until the hemtjänst page is found, the way to it may be any link ("Invånare").
-        if (!this.opts.exhaustive && this.hemtjanstFound && this.frontier.relevantLeft === 0) {
+        // Past the relevant links, decisions wait until nothing is in flight, so that which pages
+        // are fetched does not depend on which response came first. Then: a hemtjänst page found
+        // means more pages cannot change a verdict; until it is, the way to it may be any link
+        // ("Invånare"), taken a few at a time, best first.
+        if (!this.opts.exhaustive && this.frontier.relevantLeft === 0 && !others) {
           if (active.size > 0) break;
-          stoppedIrrelevant = true;
-          this.notes.push(
-            `Genomsökningen stannade efter ${this.pagesFetched} sidor: inga fler länkar såg ut att handla om äldreomsorg eller något annat som kriterierna frågar efter (${this.frontier.size} länkar hämtades inte)`,
-          );
-          this.frontier.clear();
-          break;
+          if (this.hemtjanstFound) {
+            stoppedIrrelevant = true;
+            this.notes.push(
+              `Genomsökningen stannade efter ${this.pagesFetched} sidor: inga fler länkar såg ut att handla om äldreomsorg eller något annat som kriterierna frågar efter (${this.frontier.size} länkar hämtades inte)`,
+            );
+            this.frontier.clear();
+            break;
+          }
+          // Nothing in flight: this pass of the loop starts the best few, with nothing found in between.
+          others = true;
         }
         const item = this.frontier.pop()!;
         const task: Promise<void> = this.visit(item).finally(() => active.delete(task));
