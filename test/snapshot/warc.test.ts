@@ -148,7 +148,8 @@ describe('granska warc --from DIR', () => {
         expect(rec!.headers.get('x-granska-read-with')).toBe(page.readWith);
       }
     }
-    expect(bodies).toBeGreaterThan(40);
+    // Not a vacuous loop: the demo crawl stores a few dozen bodies (fewer since it stops when nothing relevant is left).
+    expect(bodies).toBeGreaterThan(20);
   });
 
   it('keeps the bytes of ISO-8859-1 pages as fetched', () => {
