@@ -35,10 +35,6 @@ const WORDS: Array<[RegExp, number]> = [
 ];
 const NEGATIVE = /nyhet|news|kalender|evenemang|press|bygglov|detaljplan|skola|forskola|gymnas|avfall|sophamtning|parkering|lediga jobb|jobba hos|upphandling|kultur|bibliotek|idrott|turism|naringsliv|politik|protokoll|sammantrade/;
 
-export function scoreLink(text: string, url: string, depth: number): number {
-  return scoreFrom(linkRelevance(text, url), url, depth);
-}
-
 /** The frontier's order: relevance, less for depth and for query parameters. */
 export function scoreFrom(relevance: number, url: string, depth: number): number {
   // Filters and listings (?kategori=…&sida=2) rarely hold content pages of their own.
@@ -102,9 +98,8 @@ export class Frontier {
    * its place: its click path and relevance are what the page is fetched with.
    */
   improve(item: FrontierItem): boolean {
-    const heap = this.relevantHeap.get(item.url) ? this.relevantHeap : this.otherHeap.get(item.url) ? this.otherHeap : null;
-    const old = heap?.get(item.url);
-    if (!heap || !old || old.score >= item.score) return false;
+    const heap = [this.relevantHeap, this.otherHeap].find((h) => h.get(item.url));
+    if (!heap || heap.get(item.url)!.score >= item.score) return false;
     heap.remove(item.url);
     (item.relevant ? this.relevantHeap : this.otherHeap).push(item);
     return true;

@@ -14,10 +14,6 @@ export interface RenderNeed {
 }
 
 /** Why this page needs JavaScript to show its content or links, or null when the fetched HTML is enough. */
-export function needsRender(model: PageModel): string | null {
-  return renderNeed(model)?.reason ?? null;
-}
-
 export function renderNeed(model: PageModel): RenderNeed | null {
   const $ = model.dom;
   if (!$ || model.kind !== 'html') return null;

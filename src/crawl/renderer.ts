@@ -166,28 +166,12 @@ export class RenderSession {
     return this.renderer.inSlot(task, this.options.assets ? 'assets' : 'crawl');
   }
 
-  /** A page of this session's context, kept by the caller across visits and closed by it. */
+  /**
+   * A page of this session's context, kept by the caller across visits and closed by it; its
+   * requests go through the fetcher like every other.
+   */
   async newPage(): Promise<Page> {
     return (await this.ctx()).newPage();
-  }
-
-  /**
-   * A fresh page of this session's context for `task`, in one of the renderer's slots; closed after.
-   * The page's requests go through the fetcher like every other.
-   */
-  async withPage<T>(task: (page: Page) => Promise<T>): Promise<T> {
-    return this.renderer.inSlot(
-      async () => {
-        const context = await this.ctx();
-        const page = await context.newPage();
-        try {
-          return await task(page);
-        } finally {
-          await page.close().catch(() => {});
-        }
-      },
-      this.options.assets ? 'assets' : 'crawl',
-    );
   }
 
   async close(): Promise<void> {

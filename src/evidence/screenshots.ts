@@ -11,7 +11,7 @@
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { CDPSession, Page } from 'playwright-core';
 import { BrowserMissingError } from '../crawl/browser.ts';
 import type { Renderer, RenderSession } from '../crawl/renderer.ts';
 import type { JudgedKommun } from '../pipeline/judge.ts';
@@ -359,16 +359,25 @@ async function shootTracked(page: Page, net: RequestTracker, pageUrl: string, jo
  */
 async function crop(page: Page, clip?: { x: number; y: number; width: number; height: number }): Promise<Buffer> {
   try {
-    const cdp = await page.context().newCDPSession(page);
-    try {
-      const { data } = (await cdp.send('Page.captureScreenshot', { format: 'png', optimizeForSpeed: true, ...(clip ? { clip: { ...clip, scale: 1 } } : {}) } as never)) as { data: string };
-      return Buffer.from(data, 'base64');
-    } finally {
-      await cdp.detach().catch(() => {});
-    }
+    const cdp = await cdpOf(page);
+    const { data } = (await cdp.send('Page.captureScreenshot', { format: 'png', optimizeForSpeed: true, ...(clip ? { clip: { ...clip, scale: 1 } } : {}) } as never)) as { data: string };
+    return Buffer.from(data, 'base64');
   } catch {
+    cdpSessions.delete(page);
     return page.screenshot({ type: 'png', caret: 'hide', ...(clip ? { clip } : {}) });
   }
+}
+
+/** One DevTools session per tab, for its two captures a picture (page and caption strip); it ends with the tab. */
+const cdpSessions = new WeakMap<Page, Promise<CDPSession>>();
+
+function cdpOf(page: Page): Promise<CDPSession> {
+  let cdp = cdpSessions.get(page);
+  if (!cdp) {
+    cdp = page.context().newCDPSession(page);
+    cdpSessions.set(page, cdp);
+  }
+  return cdp;
 }
 
 /** The page script, sent once per document: it is 13 KB, and asked for several times per picture. */

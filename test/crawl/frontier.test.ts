@@ -1,6 +1,8 @@
 /** The best-first frontier and the trap guard: what a site controls must not eat the page budget. */
 import { describe, expect, it } from 'vitest';
-import { Frontier, scoreLink, TrapGuard } from '../../src/crawl/frontier.ts';
+import { Frontier, linkRelevance, scoreFrom, TrapGuard } from '../../src/crawl/frontier.ts';
+
+const scoreLink = (text: string, url: string, depth: number) => scoreFrom(linkRelevance(text, url), url, depth);
 
 describe('scoreLink', () => {
   it('puts the elderly-care pages before the rest', () => {

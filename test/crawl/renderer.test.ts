@@ -4,10 +4,13 @@ import { AddressGuard } from '../../src/crawl/address-guard.ts';
 import { ensureChromium } from '../../src/crawl/browser.ts';
 import { FetchFailure, Fetcher } from '../../src/crawl/fetcher.ts';
 import { HostScheduler } from '../../src/crawl/host-scheduler.ts';
-import { needsRender } from '../../src/crawl/render-decision.ts';
+import { renderNeed } from '../../src/crawl/render-decision.ts';
 import { Renderer } from '../../src/crawl/renderer.ts';
 import { extractHtml } from '../../src/page/html.ts';
+import type { PageModel } from '../../src/page/model.ts';
 import { startServer, type TestServer } from './servers.ts';
+
+const needsRender = (model: PageModel) => renderNeed(model)?.reason ?? null;
 
 const JS_MENU_PAGE = `<!doctype html><html lang="sv"><head><title>Startsida</title>
 <script src="/js/menu.js" defer></script><script src="/privat/spy.js" defer></script></head>

@@ -1,8 +1,7 @@
 /** Stacking the caption strip above the picture without decoding: every PNG filter on the seam. */
-import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { PngStackError, stackPngs } from '../../src/evidence/png-stack.ts';
-import { decodePng, solidPng } from '../helpers/png.ts';
+import { decodePng, pngFile, solidPng } from '../helpers/png.ts';
 
 /** An RGBA PNG whose rows are filtered with the given filter types (in turn), as an encoder may. */
 function filteredPng(width: number, height: number, pixelAt: (x: number, y: number) => number[], filters: number[]): Buffer {
@@ -28,20 +27,7 @@ function filteredPng(width: number, height: number, pixelAt: (x: number, y: numb
     }
     out.push(line);
   }
-  const chunk = (type: string, data: Buffer) => {
-    const head = Buffer.alloc(8);
-    head.writeUInt32BE(data.length);
-    head.write(type, 4, 'latin1');
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(zlib.crc32(Buffer.concat([head.subarray(4), data])) >>> 0);
-    return Buffer.concat([head, data, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8;
-  ihdr[9] = 6;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(Buffer.concat(out))), chunk('IEND', Buffer.alloc(0))]);
+  return pngFile(width, height, 6, Buffer.concat(out));
 }
 
 const gradient = (x: number, y: number) => [(x * 37 + y * 11) & 0xff, (x * 5 + 90) & 0xff, (y * 23 + x) & 0xff, 255];

@@ -97,7 +97,11 @@ export function decodePng(file: Buffer): Png {
 export function solidPng(width: number, height: number, [r, g, b]: Rgb): Buffer {
   const row = Buffer.alloc(1 + width * 3);
   for (let x = 0; x < width; x++) row.set([r, g, b], 1 + x * 3);
-  const raw = Buffer.concat(Array.from({ length: height }, () => row));
+  return pngFile(width, height, 2, Buffer.concat(Array.from({ length: height }, () => row)));
+}
+
+/** An 8-bit PNG file of the given colour type (2 RGB, 6 RGBA) from its rows, each already filtered (filter byte first). */
+export function pngFile(width: number, height: number, colorType: 2 | 6, filteredRows: Buffer): Buffer {
   const chunk = (type: string, data: Buffer) => {
     const head = Buffer.alloc(4);
     head.writeUInt32BE(data.length);
@@ -109,8 +113,8 @@ export function solidPng(width: number, height: number, [r, g, b]: Rgb): Buffer 
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+  ihdr.set([8, colorType, 0, 0, 0], 8);
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(filteredRows)), chunk('IEND', Buffer.alloc(0))]);
 }
 
 export function pixel(png: Png, x: number, y: number): Rgb {
