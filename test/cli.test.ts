@@ -1,6 +1,7 @@
 /** The command line as a user meets it: the real bin script, real files, clear words, no stack traces. */
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,9 +13,9 @@ import { runCli } from './helpers/cli.ts';
 const run = promisify(execFile);
 const BIN = join(import.meta.dirname, '..', 'bin', 'granska.mjs');
 
-async function granska(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function granska(args: string[], cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { timeout: 120_000 });
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { timeout: 120_000, ...(cwd ? { cwd } : {}) });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
@@ -127,5 +128,27 @@ describe('audit --url on one small site', () => {
     expect(k.score).toBeGreaterThan(0);
     expect(r.stdout).toContain('results.json');
     expect(r.stdout).toMatch(/Rapport: .*rapport\/index\.html/);
+  });
+
+  it('without --out follows the project layout: results in reports/<run>/, pages in snapshots/<run>/, and later commands find them', async () => {
+    const cwd = join(dir, 'no-out');
+    await mkdir(cwd, { recursive: true });
+    const r = await granska(['audit', '--url', `${server.origin}/`, '--allow-private', '--no-render', '--quiet'], cwd);
+    expect(r.code, r.stderr).toBe(0);
+    const run = `granskning-${new Date().toISOString().slice(0, 10)}`;
+    const out = join(cwd, 'reports', run);
+    expect(existsSync(join(out, 'results.json'))).toBe(true);
+    expect(existsSync(join(out, 'snapshots'))).toBe(false);
+    const pages = await readdir(join(cwd, 'snapshots', run));
+    expect(pages).toContain('run.json');
+    expect(r.stdout).toContain(`Ögonblicksbilder (varje hämtad sida): ${join('snapshots', run)}`);
+    // The WARC of the kommun was written from the snapshots elsewhere.
+    expect((await readdir(join(out, 'warc'))).some((f) => f.endsWith('.warc.gz'))).toBe(true);
+    // evaluate given the results folder finds the snapshots and judges the same.
+    const again = join(cwd, 'again');
+    const e = await granska(['evaluate', '--snapshots', out, '--out', again], cwd);
+    expect(e.code, e.stderr).toBe(0);
+    const statuses = async (file: string) => ResultsSchema.parse(JSON.parse(await readFile(file, 'utf8'))).kommuner.map((k) => k.criteria.map((c) => `${c.id}:${c.status}`));
+    expect(await statuses(join(again, 'results.json'))).toEqual(await statuses(join(out, 'results.json')));
   });
 });

@@ -5,7 +5,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { classifyAddress, isIpLiteral } from '../crawl/address-guard.ts';
 import { BrowserMissingError, ensureChromium, findChromium } from '../crawl/browser.ts';
@@ -96,7 +96,8 @@ function buildProgram(io: Io): Command {
     .option('--kommuner <fil>', 'CSV med minst kolumnerna kommunkod, namn, webbplats (standard: alla 290 kommuner)')
     .option('--only <lista>', 'bara dessa kommuner: koder eller namn, kommaseparerade (t.ex. 1982,hoganas)')
     .option('--url <adress>', 'granska en enda webbplats (en kommun som granskar sig själv)')
-    .option('--out <mapp>', 'mapp för resultat och ögonblicksbilder', defaultOut('granskning'))
+    .option('--out <mapp>', `mapp för resultat och rapporter, med ögonblicksbilderna i <mapp>/snapshots/ (standard: ${defaultOut('granskning')}, med ögonblicksbilderna i snapshots/granskning-<datum>/)`)
+    .option('--snapshots <mapp>', 'spara ögonblicksbilderna (varje hämtad sida) här i stället')
     .option('--allow-private', 'tillåt att registrets egna webbplatser ligger på interna adresser (test, demo)', false)
     .option('--insecure', 'godta webbplatser med ogiltigt TLS-certifikat', false)
     .addOption(new Option('--max-pages <n>', 'högst så många sidor per kommun').default(300).argParser(positiveInt('--max-pages')))
@@ -113,7 +114,11 @@ function buildProgram(io: Io): Command {
     .option('--json', 'skriv förloppet som JSON-händelser på stderr, en per rad', false)
     .action(async (o) => {
       const kommuner = await chooseKommuner(o);
-      await auditAndSummarize(kommuner, o, io);
+      // Without --out the run follows the project layout: results in reports/<run>/, the crawl
+      // archive in snapshots/<run>/.
+      const out: string = o.out ?? defaultOut('granskning');
+      const snapshots: string | undefined = o.snapshots ?? (o.out ? undefined : join('snapshots', basename(out)));
+      await auditAndSummarize(kommuner, { ...o, out, ...(snapshots ? { snapshots } : {}) }, io);
     });
 
   program
@@ -187,6 +192,7 @@ function buildProgram(io: Io): Command {
 
 interface AuditCliOptions {
   out: string;
+  snapshots?: string;
   allowPrivate: boolean;
   insecure: boolean;
   maxPages: number;
@@ -242,9 +248,11 @@ async function auditAndSummarize(kommuner: Kommun[], o: AuditCliOptions, io: Io)
     interrupt.abort();
   };
   process.on('SIGINT', onSigint);
+  if (o.snapshots) await ensureWritable(o.snapshots, '--snapshots');
   const outcome = await runAudit({
     kommuner,
     out: o.out,
+    ...(o.snapshots ? { snapshots: o.snapshots } : {}),
     rules,
     allowPrivate: o.allowPrivate,
     insecure: o.insecure,
@@ -269,6 +277,7 @@ async function auditAndSummarize(kommuner: Kommun[], o: AuditCliOptions, io: Io)
   const report = join(dirname(outcome.resultsFile), 'rapport', 'index.html');
   if (existsSync(report)) io.out(`Rapport: ${shown(report)}`);
   if (outcome.tables) io.out(`Tabeller för Excel: ${shown(outcome.tables.xlsx)}, ${shown(outcome.tables.csv)}`);
+  if (o.snapshots) io.out(`Ögonblicksbilder (varje hämtad sida): ${shown(o.snapshots)}`);
 }
 
 /** The same ranks as results.json holds. */
@@ -277,14 +286,14 @@ function withRanks(kommuner: JudgedKommun[]): JudgedKommun[] {
   return kommuner.map((k) => ({ ...k, rank: ranks.get(k) ?? null }));
 }
 
-async function ensureWritable(dir: string): Promise<void> {
+async function ensureWritable(dir: string, option = '--out'): Promise<void> {
   try {
     await mkdir(dir, { recursive: true });
     const probe = join(dir, `.granska-skrivtest-${process.pid}`);
     await writeFile(probe, '');
     await rm(probe);
   } catch (e) {
-    throw new UsageError(`Det går inte att skriva i mappen ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Välj en annan mapp med --out.`);
+    throw new UsageError(`Det går inte att skriva i mappen ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Välj en annan mapp med ${option}.`);
   }
 }
 

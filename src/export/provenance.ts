@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { locateSnapshotRoot } from '../snapshot/location.ts';
 import { TOOL } from '../tool.ts';
 
 export interface Provenance {
@@ -44,7 +45,7 @@ const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? 
  * as snapshots/run.json (a folder continued after an interruption may hold an older one).
  */
 export async function readProvenance(dir: string): Promise<Provenance> {
-  const snapRun = ((await readJson(join(dir, 'snapshots', 'run.json'))) ?? {}) as RunLike;
+  const snapRun = ((await readJson(join(await locateSnapshotRoot(dir), 'run.json'))) ?? {}) as RunLike;
   const results = (await readJson(join(dir, 'results.json'))) as { run?: RunLike } | null;
   let run: RunLike = snapRun;
   if (results?.run && (snapRun.id === undefined || results.run.id === snapRun.id)) run = { ...snapRun, ...results.run };

@@ -18,6 +18,7 @@ import { captureEvidence } from '../evidence/screenshots.ts';
 import type { Kommun } from '../registry/registry.ts';
 import type { RuleSet } from '../rules/loader.ts';
 import { compileDefinitions } from '../rules/site-model.ts';
+import { defaultSnapshotRoot, linkSnapshotRoot } from '../snapshot/location.ts';
 import { readSnapshot } from '../snapshot/store.ts';
 import { ROBOTS_TOKEN, TOOL, USER_AGENT } from '../tool.ts';
 import { writeJsonAtomic } from '../util/atomic-write.ts';
@@ -32,6 +33,8 @@ import type { AuditEvent } from './events.ts';
 export interface AuditOptions {
   kommuner: Kommun[];
   out: string;
+  /** Where the crawl archive goes; default out/snapshots. Elsewhere, out/snapshots.json points to it. */
+  snapshots?: string;
   rules: RuleSet;
   allowPrivate: boolean;
   insecure: boolean;
@@ -84,14 +87,12 @@ export interface AuditOutcome {
   tables?: { xlsx: string; csv: string } | null;
 }
 
-export function snapshotRootOf(out: string): string {
-  return join(out, 'snapshots');
-}
-
 export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
-  const snapshotRoot = snapshotRootOf(opts.out);
+  const snapshotRoot = opts.snapshots ?? defaultSnapshotRoot(opts.out);
   if (opts.fresh) await rm(snapshotRoot, { recursive: true, force: true });
   await mkdir(snapshotRoot, { recursive: true });
+  await mkdir(opts.out, { recursive: true });
+  await linkSnapshotRoot(opts.out, snapshotRoot);
 
   const earlier = opts.fresh ? null : await readRunFile(snapshotRoot);
   const run: RunInfo = {

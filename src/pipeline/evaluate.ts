@@ -5,6 +5,7 @@
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RuleSet } from '../rules/loader.ts';
+import { locateSnapshotRoot } from '../snapshot/location.ts';
 import { listSnapshots, readSnapshot } from '../snapshot/store.ts';
 import { writeHtmlReportOrWarn } from '../report/html/render.ts';
 import { writeTablesOrWarn } from '../report/tables.ts';
@@ -13,9 +14,9 @@ import { writeResults, type RunInfo } from './results.ts';
 
 export class EvaluateInputError extends Error {}
 
-/** Accepts the snapshot folder itself or an audit's --out folder holding snapshots/. */
+/** Accepts the snapshot folder itself or an audit's --out folder (its snapshots/ or the folder its snapshots.json names). */
 export async function resolveSnapshotRoot(dir: string): Promise<string> {
-  for (const candidate of [dir, join(dir, 'snapshots')]) {
+  for (const candidate of [dir, await locateSnapshotRoot(dir)]) {
     try {
       await access(join(candidate, 'run.json'));
       return candidate;

@@ -37,6 +37,7 @@ import { WARCRecord, WARCSerializer, type WARCType } from 'warcio';
 import { readProvenance, type Provenance } from '../export/provenance.ts';
 import { listSnapshots, readSnapshot, type KommunSnapshot } from './store.ts';
 import type { PageRecord } from './types.ts';
+import { locateSnapshotRoot } from './location.ts';
 
 export class WarcInputError extends Error {}
 
@@ -62,7 +63,7 @@ export function warcFileOf(outDir: string, kommunkod: string): string {
  * has no complete snapshot (its crawl never finished).
  */
 export async function writeWarc(outDir: string, kommunkod: string, provenance?: Provenance): Promise<WarcOutcome | null> {
-  const snapshot = await readSnapshot(join(outDir, 'snapshots'), kommunkod);
+  const snapshot = await readSnapshot(await locateSnapshotRoot(outDir), kommunkod);
   if (!snapshot) return null;
   const prov = provenance ?? (await readProvenance(outDir));
   const file = warcFileOf(outDir, kommunkod);
@@ -135,13 +136,14 @@ export async function writeWarc(outDir: string, kommunkod: string, provenance?: 
 
 /** (Re)writes the WARC of every kommun with a complete snapshot in the run folder. */
 export async function writeWarcs(outDir: string, opts: { log?: (line: string) => void; only?: string[] } = {}): Promise<WarcOutcome[]> {
+  const root = await locateSnapshotRoot(outDir);
   try {
-    await access(join(outDir, 'snapshots', 'run.json'));
+    await access(join(root, 'run.json'));
   } catch {
     throw new WarcInputError(`${outDir} innehåller ingen granskning med sparade ögonblicksbilder (snapshots/run.json saknas). Ange mappen som granska audit skrev (--out).`);
   }
   const prov = await readProvenance(outDir);
-  const codes = (await listSnapshots(join(outDir, 'snapshots'))).filter((k) => !opts.only || opts.only.includes(k));
+  const codes = (await listSnapshots(root)).filter((k) => !opts.only || opts.only.includes(k));
   const outcomes: WarcOutcome[] = [];
   for (const kod of codes) {
     const outcome = await writeWarc(outDir, kod, prov);
