@@ -31,7 +31,8 @@ const WORDS: Array<[RegExp, number]> = [
   [/omsorg|stod och hjalp|stod|hjalp|vard|socialtjanst|bistand/, 25],
   [/ansok|avgift|taxa|maxtaxa|trygghetslarm|anhorig|lattlast|latt att lasa|orosanmal|synpunkt|klagomal|brukarundersok|utforare|valfrihet|handlaggare|overklaga/, 35],
   [/e-?tjanst|sjalvservice|mina sidor|blankett/, 20],
-  [/english|other languages|sprak|teckensprak|languages/, 15],
+  // Language links usually name the language in itself or in Swedish, not the word "språk".
+  [/english|other languages|sprak|teckensprak|languages|suomeksi|finska|meankieli|samiska|arabiska|somaliska|persiska|farsi|tigrinja|bosniska|kroatiska|serbiska|polska|turkiska|kurdiska|ryska|ukrainska|spanska|in english|العربية|فارسی|soomaali|suomi|polski|turkce|espanol|українською|русский/, 15],
 ];
 const NEGATIVE = /nyhet|news|kalender|evenemang|press|bygglov|detaljplan|skola|forskola|gymnas|avfall|sophamtning|parkering|lediga jobb|jobba hos|upphandling|kultur|bibliotek|idrott|turism|naringsliv|politik|protokoll|sammantrade/;
 

@@ -77,7 +77,11 @@ class SiteCrawl {
   private crawlDelay = 0;
   private search?: SearchAttempt;
   private pagesRendered = 0;
+  /** A hemtjänst page reachable by links from the start page (not only through the sitemap or search). */
   private hemtjanstFound = false;
+  /** Link targets on pages reachable by links from the start page. */
+  private readonly linkTargets = new Set<string>();
+  private readonly hemtjanstUrls = new Set<string>();
   private readonly fetched = new Set<string>();
   private skippedCount = 0;
 
@@ -107,7 +111,10 @@ class SiteCrawl {
 
     const policy = await this.deps.robots.policyFor(start);
     // No answer at all (not even an error status): the site is down, and that is what to say first.
-    if (policy.kind === 'disallow-all') return policy.status === undefined ? `Webbplatsen svarar inte: ${policy.reason}` : `Webbplatsen kan inte granskas: ${policy.reason}`;
+    if (policy.kind === 'disallow-all') {
+      const why = policy.status === undefined ? 'Webbplatsen svarade inte, så den kunde inte granskas' : 'Webbplatsen kan inte granskas, eftersom dess robots.txt inte gick att läsa';
+      return `${why}. Det tekniska skälet: ${policy.reason}.`;
+    }
     this.crawlDelay = crawlDelayOf(policy) ?? 0;
 
     let response: FetchedResponse;
@@ -289,11 +296,21 @@ class SiteCrawl {
   private queueLinks(from: FrontierItem, model: PageModel): void {
     const defs = this.deps.definitions;
     const hemtjanst = isHemtjanstPage(model, defs);
-    if (hemtjanst) this.hemtjanstFound = true;
+    // Stopping early is safe only once the hemtjänst page is reachable by clicks: one found
+    // through the sitemap may still lie behind a plain link ("Invånare") not yet fetched.
+    const reachable = from.via === 'start' || this.linkTargets.has(from.url) || this.linkTargets.has(model.url);
+    if (hemtjanst) {
+      this.hemtjanstUrls.add(from.url).add(model.url);
+      if (reachable) this.hemtjanstFound = true;
+    }
     for (const link of model.links) {
       if (!link.visible) continue;
       const url = normalizeUrl(link.href);
       if (!url) continue;
+      if (reachable) {
+        this.linkTargets.add(url);
+        if (this.hemtjanstUrls.has(url)) this.hemtjanstFound = true;
+      }
       const decoded = decodeForMatching(url);
       const isDoc = defs.documentHref.test(decoded);
       const eserviceSignal = defs.eserviceText.test(link.text) || defs.eserviceHref.test(decoded);

@@ -3,7 +3,7 @@
  * criterion asks for, a kommun's crawl stops; until then any link may lead there. Real servers,
  * the real audit.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,12 +17,19 @@ const IRRELEVANT = ['bygglov', 'skola', 'bibliotek', 'parkering', 'kultur', 'tra
 const page = (title: string, body: string) =>
   `<!doctype html><html lang="sv"><head><title>${title}</title></head><body><header><nav><a href="/">Start</a></nav></header><main><h1>${title}</h1>${body}</main></body></html>`;
 
-/** `hub`: the hemtjänst page lies behind a link that says nothing of elderly care ("Invånare"). */
-function site(hub: boolean) {
-  return (req: { url?: string }, res: import('node:http').ServerResponse) => {
+/**
+ * `hub`: the hemtjänst page lies behind a link that says nothing of elderly care ("Invånare").
+ * `sitemap`: and the sitemap names it, so the crawl meets it before the way to it.
+ */
+function site(hub: boolean, sitemap = false) {
+  return (req: { url?: string; headers: { host?: string } }, res: import('node:http').ServerResponse) => {
     const path = req.url ?? '/';
     const send = (html: string) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
     if (path === '/robots.txt') return res.writeHead(404).end();
+    if (path === '/sitemap.xml' && sitemap)
+      return res
+        .writeHead(200, { 'content-type': 'application/xml' })
+        .end(`<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>http://${req.headers.host}/hemtjanst/</loc></url></urlset>`);
     const others = IRRELEVANT.map((w) => `<li><a href="/${w}/">Om ${w}</a></li>`).join('');
     if (path === '/') return send(page('Startsida', `<ul>${others}<li><a href="${hub ? '/invanare/' : '/hemtjanst/'}">${hub ? 'Invånare' : 'Hemtjänst'}</a></li></ul>`));
     if (path === '/invanare/') return send(page('Invånare', `<ul><li><a href="/hemtjanst/">Hemtjänst</a></li></ul>`));
@@ -37,11 +44,12 @@ function site(hub: boolean) {
 
 let direct: TestServer;
 let viaHub: TestServer;
+let mapped: TestServer;
 let out: string;
 
 async function audit(name: string, extra: string[]): Promise<string> {
   const registry = join(out, `${name}.csv`);
-  await writeFile(registry, `kommunkod,namn,webbplats\n9401,Direkt kommun,${direct.origin}/\n9402,Navby kommun,${viaHub.origin}/\n`);
+  await writeFile(registry, `kommunkod,namn,webbplats\n9401,Direkt kommun,${direct.origin}/\n9402,Navby kommun,${viaHub.origin}/\n9403,Kartby kommun,${mapped.origin}/\n`);
   const dir = join(out, name);
   const run = await runCli(['audit', '--kommuner', registry, '--out', dir, '--allow-private', '--no-render', '--quiet', ...extra]);
   expect(run.code, run.stderr).toBe(0);
@@ -54,6 +62,7 @@ let exhaustive: string;
 beforeAll(async () => {
   direct = await startServer(site(false));
   viaHub = await startServer(site(true));
+  mapped = await startServer(site(true, true));
   out = await mkdtemp(join(tmpdir(), 'granska-stop-'));
   byDefault = await audit('default', []);
   exhaustive = await audit('exhaustive', ['--exhaustive']);
@@ -62,6 +71,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await direct?.close();
   await viaHub?.close();
+  await mapped?.close();
   if (out) await rm(out, { recursive: true, force: true });
 });
 
@@ -80,6 +90,15 @@ describe('stopping a crawl when more pages cannot change a verdict', () => {
   it('follows any link until a hemtjänst page is found', async () => {
     const s = await snap(byDefault, '9402');
     expect(paths(s)).toEqual(expect.arrayContaining(['/invanare/', '/hemtjanst/', '/hemtjanst/mer/']));
+  });
+
+  it('does not stop at a hemtjänst page found only through the sitemap: the way to it by clicks may still be unfetched', async () => {
+    const s = await snap(byDefault, '9403');
+    expect(paths(s)).toEqual(expect.arrayContaining(['/invanare/', '/hemtjanst/']));
+    const results = JSON.parse(await readFile(join(byDefault, 'results.json'), 'utf8')) as { kommuner: Array<{ kommunkod: string; criteria: Array<{ id: string; status: string; evidence: Array<{ clicks: number }> }> }> };
+    const hitta = results.kommuner.find((k) => k.kommunkod === '9403')!.criteria.find((c) => c.id === 'hitta-hemtjanst')!;
+    expect(hitta.status).toBe('pass');
+    expect(hitta.evidence[0]!.clicks).toBe(2);
   });
 
   it('fetches to the budget with --exhaustive', async () => {
