@@ -84,11 +84,12 @@ describe('fixture web server', () => {
     expect(slugs.length).toBeGreaterThanOrEqual(9);
     expect(web.sites.map((s) => s.slug).sort()).toEqual(slugs);
     const csv = web.registryCsv().trim().split('\n');
-    expect(csv[0]).toBe('kommunkod,namn,webbplats');
+    expect(csv[0]).toBe('kommunkod,namn,webbplats,lan');
     expect(csv).toHaveLength(slugs.length + 1);
     for (const s of web.sites) {
       expect(s.kommunkod).toMatch(/^9\d{3}$/);
-      expect(csv).toContain(`${s.kommunkod},${s.namn},${s.url}`);
+      expect(csv).toContain(`${s.kommunkod},${s.namn},${s.url},${s.lan}`);
+      expect(s.lan).toMatch(/ län$/);
       expect(s.url.startsWith('http://127.0.0.1:')).toBe(true);
     }
     const ports = web.sites.filter((s) => s.slug !== 'odmark').flatMap((s) => Object.values(s.origins));

@@ -125,11 +125,19 @@ function buildProgram(io: Io): Command {
     .command('demo')
     .description('servera demowebben (några påhittade kommuner) lokalt, granska den och skriv rapporterna')
     .option('--out <mapp>', 'mapp för resultaten', join('reports', 'demo'))
+    .option('--web <mapp>', 'servera en (ändrad) kopia av demowebben i stället, t.ex. för att pröva granska diff', DEMO_WEB)
     .option('-q, --quiet', 'skriv bara sammanfattningen', false)
     .action(async (o) => {
       const { startFixtureWeb } = await import('../demo/fixture-web.ts');
-      const slugs = (await readFile(join(DEMO_WEB, 'demo-sites.txt'), 'utf8')).split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
-      const web = await startFixtureWeb({ root: DEMO_WEB, sites: slugs });
+      const list = join(o.web, 'demo-sites.txt');
+      let listed: string;
+      try {
+        listed = await readFile(list, 'utf8');
+      } catch {
+        throw new UsageError(`${list} finns inte: --web ska vara en kopia av demowebben (${shown(DEMO_WEB)}) med dess demo-sites.txt.`);
+      }
+      const slugs = listed.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+      const web = await startFixtureWeb({ root: o.web, sites: slugs });
       try {
         await mkdir(o.out, { recursive: true });
         const registry = join(o.out, 'demo-kommuner.csv');

@@ -210,7 +210,7 @@ export class Progress {
   /** The status line as it would be drawn now (tty) or logged (lines). */
   render(): string {
     const now = this.#now();
-    return this.mode === 'tty' ? ttyLine(this.state, now, this.#stream?.columns ?? 80) : statusLine(this.state, now);
+    return this.mode === 'tty' ? ttyLine(this.state, now, this.#stream?.columns || 80) : statusLine(this.state, now);
   }
 
   /** Stops the timers and removes the status line; call when the audit ends, also on failure. */

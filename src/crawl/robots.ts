@@ -453,13 +453,13 @@ export function policyFromError(robotsUrl: string, error: unknown): RobotsPolicy
   }
   let detail: string;
   if (failure) {
-    detail = failure.message;
+    detail = failure.message.replace(/\.$/, '');
   } else {
     const code = errorCode(error);
     const words = code !== undefined ? NETWORK_ERROR_WORDS[code] : undefined;
     detail = words !== undefined ? `${words}, ${code}` : (code ?? (error instanceof Error ? error.message : String(error)));
   }
-  return { kind: 'disallow-all', robotsUrl, reason: `robots.txt gick inte att hämta (${detail}): ${UNREACHABLE}` };
+  return { kind: 'disallow-all', robotsUrl, reason: `robots.txt gick inte att hämta: ${detail}; ${UNREACHABLE}` };
 }
 
 export interface RobotsCacheOptions {

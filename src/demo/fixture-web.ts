@@ -39,6 +39,7 @@ export interface FixtureSite {
   slug: string;
   kommunkod: string;
   namn: string;
+  lan?: string;
   /** Start URL, e.g. http://127.0.0.1:41234/ */
   url: string;
   /** Host name in site.yaml -> origin. */
@@ -150,6 +151,8 @@ const SiteSchema = z
   .object({
     kommunkod: z.string().regex(/^9\d{3}$/, 'fictional kommunkod 9xxx (quote it in YAML)'),
     namn: z.string().min(1),
+    /** The län, for the registry the web writes (the report's län column and filter). */
+    lan: z.string().optional(),
     platform: z.string(),
     description: z.string().optional(),
     lang: z.string().default('sv'),
@@ -485,7 +488,7 @@ export async function startFixtureWeb(opts: FixtureWebOptions): Promise<FixtureW
         const port = await listen(probe, '127.0.0.1');
         await closeServer(probe);
         for (const key of cfg.hosts) origins[key] = `http://127.0.0.1:${port}`;
-        sites.push({ slug: def.slug, kommunkod: cfg.kommunkod, namn: cfg.namn, url: `http://127.0.0.1:${port}${cfg.start}`, origins, dir: def.dir });
+        sites.push({ slug: def.slug, kommunkod: cfg.kommunkod, namn: cfg.namn, ...(cfg.lan ? { lan: cfg.lan } : {}), url: `http://127.0.0.1:${port}${cfg.start}`, origins, dir: def.dir });
         continue;
       }
       const running: RunningSite = { def, origins, counters: new Map() };
@@ -524,7 +527,7 @@ export async function startFixtureWeb(opts: FixtureWebOptions): Promise<FixtureW
         const port = await listen(server, '127.0.0.1');
         origins[key] = `${cfg.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
       }
-      sites.push({ slug: def.slug, kommunkod: cfg.kommunkod, namn: cfg.namn, url: `${origins[mainHost]}${cfg.start}`, origins, dir: def.dir });
+      sites.push({ slug: def.slug, kommunkod: cfg.kommunkod, namn: cfg.namn, ...(cfg.lan ? { lan: cfg.lan } : {}), url: `${origins[mainHost]}${cfg.start}`, origins, dir: def.dir });
     }
   } catch (err) {
     await Promise.all(servers.map(closeServer));
@@ -533,7 +536,7 @@ export async function startFixtureWeb(opts: FixtureWebOptions): Promise<FixtureW
   sites.sort((a, b) => a.kommunkod.localeCompare(b.kommunkod));
 
   const registryCsv = (): string =>
-    ['kommunkod,namn,webbplats', ...sites.map((s) => [s.kommunkod, s.namn, s.url].map(csvField).join(','))].join('\n') + '\n';
+    ['kommunkod,namn,webbplats,lan', ...sites.map((s) => [s.kommunkod, s.namn, s.url, s.lan ?? ''].map(csvField).join(','))].join('\n') + '\n';
 
   return {
     sites,

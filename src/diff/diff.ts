@@ -161,7 +161,7 @@ export function diffResults(oldRun: { source: string; results: Results }, newRun
       }
     }
     const delta = ok.score !== null && nk.score !== null ? round1(nk.score - ok.score) : null;
-    const differs = ok.status !== nk.status || ok.score !== nk.score || criteria.length > 0 || (nk.status === 'error' && ok.reason !== nk.reason);
+    const differs = ok.status !== nk.status || ok.score !== nk.score || criteria.length > 0 || (nk.status === 'error' && !sameReason(ok, nk));
     if (!differs) {
       unchanged++;
       continue;
@@ -196,4 +196,23 @@ export function diffResults(oldRun: { source: string; results: Results }, newRun
 /** Nothing to report: same rules, same kommuner, no kommun changed. */
 export function isEmptyDiff(d: RunDiff): boolean {
   return d.changed.length === 0 && d.onlyOld.length === 0 && d.onlyNew.length === 0 && d.rules.added.length === 0 && d.rules.removed.length === 0 && d.rules.weightChanged.length === 0;
+}
+
+/**
+ * Two error reasons say the same when they differ only in the kommun's own address: a site that
+ * moved (or a test web on another port) and is down the same way has not changed.
+ */
+function sameReason(a: KommunResult, b: KommunResult): boolean {
+  return withoutOwnAddress(a) === withoutOwnAddress(b);
+}
+
+function withoutOwnAddress(k: KommunResult): string {
+  const reason = k.reason ?? '';
+  let origin: string;
+  try {
+    origin = new URL(k.webbplats).origin;
+  } catch {
+    return reason;
+  }
+  return reason.split(origin).join('<webbplatsen>');
 }

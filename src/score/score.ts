@@ -22,3 +22,10 @@ export function rankByScore<T extends { score: number | null }>(items: T[]): Map
   });
   return ranks;
 }
+
+/** The mean score of the audited kommuner, one decimal as every score is shown; null when none was audited. */
+export function meanScore(kommuner: Array<{ score: number | null }>): number | null {
+  const scores = kommuner.map((k) => k.score).filter((s): s is number => s !== null);
+  if (scores.length === 0) return null;
+  return Math.round((10 * scores.reduce((a, b) => a + b, 0)) / scores.length) / 10;
+}

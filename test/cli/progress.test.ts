@@ -200,6 +200,7 @@ describe('the live status line (a terminal)', () => {
     // One kommun in 30 s, three left: about 1 min 30 s.
     expect(line).toContain('cirka 1 min 30 s kvar');
     expect(line).toContain('pågår: Upplands Väsby (20)');
+    expect(line).toContain('30 s gått');
     expect(line).not.toContain('\n');
     expect([...line].length).toBeLessThanOrEqual(119);
     p.stop();
@@ -228,6 +229,14 @@ describe('the live status line (a terminal)', () => {
 
     p.stop();
     expect(tty.writes.at(-1)).toBe('\r\x1b[2K');
+  });
+
+  it('treats a terminal that reports no width (0 columns, as under script(1)) as 80 wide', () => {
+    const tty = fakeTty(0);
+    const p = new Progress({ mode: 'tty', stream: tty.stream, now: () => 0 });
+    p.onEvent({ event: 'run-start', runId: 'x', total: 5, out: 'o' });
+    expect(p.render()).toBe('Granskar: 0/5 kommuner klara · beräknar tid kvar · 0 sidor · 0 s gått');
+    p.stop();
   });
 
   it('fits a narrow terminal', () => {

@@ -812,7 +812,7 @@ describe('RobotsCache', () => {
     expect(policy.kind).toBe('disallow-all');
     expect(policy.status).toBeUndefined();
     if (policy.kind === 'disallow-all') {
-      expect(policy.reason).toMatch(/^robots\.txt gick inte att hämta \(anslutningen nekades, ECONNREFUSED\): hela webbplatsen/);
+      expect(policy.reason).toMatch(/^robots\.txt gick inte att hämta: anslutningen nekades, ECONNREFUSED; hela webbplatsen/);
     }
     expect(await cache.isAllowed(`${origin}/sida`)).toBe(false);
   });

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -201,12 +201,16 @@ describe('the report of an audit', () => {
     const text = await page.locator('main').innerText();
     for (const word of ['Uppfyllt', 'Delvis uppfyllt', 'Ej uppfyllt']) expect(text).toContain(word);
     expect(text).toMatch(/Startsida › [^\n]+ › Hemtjänst/);
-    // A fail: where the audit looked and what the kommun could add.
-    const fail = k.criteria.find((c) => c.status === 'fail')!;
-    const article = page.locator(`article#k-${fail.id}`);
-    expect(await article.textContent()).toContain(fail.reason);
-    expect(await article.textContent()).toContain('Så letade granskningen');
-    expect(await article.locator('.hint h4').textContent()).toBe('Det här kan kommunen lägga till');
+    // Every fail: where the audit looked and what the kommun could add (every bundled rule has a hint).
+    const fails = k.criteria.filter((c) => c.status === 'fail');
+    expect(fails.length).toBeGreaterThan(1);
+    for (const fail of fails) {
+      const article = page.locator(`article#k-${fail.id}`);
+      expect(await article.textContent(), fail.id).toContain(fail.reason);
+      expect(await article.textContent(), fail.id).toContain('Så letade granskningen');
+      expect(await article.locator('.hint h4').textContent(), fail.id).toBe('Det här kan kommunen lägga till');
+      expect((await article.locator('.hint p').textContent())!.length, fail.id).toBeGreaterThan(20);
+    }
     // Why the nearest pages were not enough: each candidate page, linked, with what it has and lacks.
     const withCandidates = k.criteria.find((c) => c.status === 'fail' && (readTrail(c)?.candidates.length ?? 0) > 0)!;
     expect(withCandidates, 'a fail with candidate pages').toBeDefined();
@@ -345,6 +349,117 @@ async function buildHostileRun(): Promise<void> {
   await writeHtmlReport(hostile);
 }
 
+describe('after granska demo', () => {
+  let run: string;
+  beforeAll(async () => {
+    run = join(work, 'granska-demo');
+    let err = '';
+    const code = await main(['demo', '--out', run, '--quiet'], { out: () => {}, err: (s) => (err += s) });
+    expect(code, err).toBe(0);
+  }, 300_000);
+
+  it('every page of its report opens from disk and passes axe-core (WCAG 2.1 A and AA), with län for every kommun', async () => {
+    const results = ResultsSchema.parse(JSON.parse(await readFile(join(run, 'results.json'), 'utf8')));
+    const names = (await readdir(join(run, 'rapport'))).filter((n) => n.endsWith('.html')).sort();
+    expect(names).toEqual(['index.html', ...results.kommuner.map((k) => `${k.kommunkod}.html`)].sort());
+    expect(results.kommuner.length).toBeGreaterThanOrEqual(5);
+    const page = await open.newPage();
+    for (const name of names) {
+      await page.goto(url(join(run, 'rapport', name)));
+      expect(await axeViolations(page), name).toEqual([]);
+      expect(await page.locator('h1').count(), name).toBe(1);
+    }
+    // Self-contained, so the run folder can be zipped and mailed: every local link and image is a
+    // relative path to a file inside the folder.
+    for (const name of names) {
+      const refs = await readFile(join(run, 'rapport', name), 'utf8').then((t) => [...t.matchAll(/\s(?:href|src)="([^"]*)"/g)].map((m) => m[1]!.replace(/&amp;/g, '&')));
+      for (const ref of refs.filter((r) => !/^(https?:|#)/.test(r))) {
+        expect(ref, `${name}: ${ref}`).not.toMatch(/^(\/|file:|[a-z]+:)/i);
+        const target = resolve(join(run, 'rapport'), decodeURIComponent(ref.split('#')[0]!));
+        expect(target.startsWith(run), `${name}: ${ref}`).toBe(true);
+        expect(existsSync(target), `${name}: ${ref}`).toBe(true);
+      }
+    }
+    await page.goto(url(join(run, 'rapport', 'index.html')));
+    const lan = await page.$$eval('#kommuner tbody tr', (rows) => rows.map((r) => r.querySelectorAll('td')[1]!.textContent!.trim()));
+    expect(lan.every((l) => l.endsWith(' län')), lan.join(', ')).toBe(true);
+    await page.close();
+  });
+});
+
+describe('a hostile fixture page, crawled and reported', () => {
+  const FILES: Record<string, string> = { '/': 'index.html', '/omsorg/': 'omsorg.html', '/omsorg/hemtjanst/': 'hemtjanst.html' };
+  let run: string;
+  let server: { close: () => Promise<void> } | undefined;
+  let results: Results;
+  beforeAll(async () => {
+    const { startServer } = await import('../crawl/servers.ts');
+    const dir = join(import.meta.dirname, '..', 'fixtures', 'hostile-page');
+    const s = await startServer(async (req, res) => {
+      const file = FILES[req.url ?? ''];
+      if (!file) return res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(await readFile(join(dir, file)));
+    });
+    server = s;
+    run = join(work, 'fientlig-sida');
+    let err = '';
+    const code = await main(['audit', '--url', `${s.origin}/`, '--out', run, '--allow-private', '--quiet'], { out: () => {}, err: (e) => (err += e) });
+    expect(code, err).toBe(0);
+    results = ResultsSchema.parse(JSON.parse(await readFile(join(run, 'results.json'), 'utf8')));
+  }, 300_000);
+  afterAll(async () => server?.close());
+
+  it('carries the hostile text into results.json as text (so the report has something to escape)', () => {
+    const k = results.kommuner[0]!;
+    expect(k.status).toBe('audited');
+    const all = JSON.stringify(k);
+    expect(all).toContain('alert(\\"klickväg\\")');
+    expect(all).toContain('<script>alert(\\"utdrag\\")</script>');
+  });
+
+  for (const csp of [false, true]) {
+    it(`shows it as text in Chromium, with no dialog and no script ${csp ? 'under the Content-Security-Policy' : 'with the policy off (escaping alone)'}`, async () => {
+      const context = csp ? withCsp : open;
+      const kommunPage = `${results.kommuner[0]!.kommunkod}.html`;
+      for (const name of ['index.html', kommunPage]) {
+        const page = await context.newPage();
+        const dialogs: string[] = [];
+        page.on('dialog', (d) => {
+          dialogs.push(d.message());
+          void d.dismiss();
+        });
+        await page.goto(url(join(run, 'rapport', name)));
+        await page.waitForLoadState('load');
+        // Hover, focus and click what a reader would: every element the hostile text reached.
+        await page.evaluate(() => {
+          for (const el of Array.from(document.querySelectorAll('body *'))) {
+            for (const type of ['mouseover', 'mouseenter', 'focus', 'click']) if (el.tagName !== 'A') el.dispatchEvent(new Event(type, { bubbles: true }));
+          }
+        });
+        for (const el of await page.locator('main :is(a, p, li, td, h3, figcaption)', { hasText: 'alert' }).all()) await el.hover();
+        await page.waitForTimeout(150);
+        expect(dialogs, name).toEqual([]);
+        const dom = await page.evaluate(() => ({
+          scripts: document.querySelectorAll('script').length,
+          handlers: Array.from(document.querySelectorAll('*')).flatMap((el) => Array.from(el.attributes).filter((a) => /^on/i.test(a.name)).map((a) => `${el.tagName}[${a.name}]`)),
+          hrefs: Array.from(document.querySelectorAll('[href]')).map((a) => (a as HTMLAnchorElement).href),
+          text: document.body.innerText,
+        }));
+        expect(dom.scripts, name).toBe(name === 'index.html' ? 1 : 0);
+        expect(dom.handlers, name).toEqual([]);
+        for (const href of dom.hrefs) expect(href, name).toMatch(/^(https?:|file:)/);
+        if (name === kommunPage) {
+          expect(dom.text).toContain('Omsorg <script>alert("klickväg")</script>');
+          expect(dom.text).toContain('<script>alert("utdrag")</script>');
+          expect(dom.text).toContain(`" onmouseover="alert('attribut')`);
+        }
+        if (!csp) expect(await axeViolations(page), name).toEqual([]);
+        await page.close();
+      }
+    });
+  }
+});
+
 describe('a hostile results.json', () => {
   async function pagesOf(dir: string): Promise<string[]> {
     return (await readdir(join(dir, 'rapport'))).filter((n) => n.endsWith('.html'));
@@ -417,7 +532,7 @@ describe('a hostile results.json', () => {
     await page.goto(url(join(hostile, 'rapport', '1982.html')));
     const img = page.locator('figure.thumb img');
     expect(await img.count()).toBe(1);
-    expect(await img.getAttribute('alt')).toBe('Skärmbild av javascript:alert(1) med den matchade texten markerad');
+    expect(await img.getAttribute('alt')).toBe('Skärmbild för kriteriet Hur man ansöker om hemtjänst, sidan javascript:alert(1), med den matchade texten inramad.');
     expect(await img.getAttribute('width')).toBe('400');
     expect(await page.locator('figure.thumb a').getAttribute('href')).toBe('../evidence/1982/ansokan-1.png');
     expect(await img.evaluate((i) => (i as HTMLImageElement).naturalWidth)).toBe(400);

@@ -111,12 +111,11 @@ ${c.evidence.map((e) => {
   const extra = e as { shown?: unknown; screenshotUrl?: unknown; screenshotAt?: unknown };
   // A document's evidence is pictured on the page that links to it (screenshotUrl).
   const pictured = typeof extra.screenshotUrl === 'string' && extra.screenshotUrl ? extra.screenshotUrl : e.url;
-  const alt =
-    extra.shown === false
-      ? `Skärmbild av ${pictured}. Den matchade texten syntes inte på sidan när bilden togs.`
-      : pictured !== e.url
-        ? `Skärmbild av ${pictured} med länken till dokumentet markerad`
-        : `Skärmbild av ${pictured} med den matchade texten markerad`;
+  // A search hit is pictured on the results page, a document on the page linking to it.
+  const searchHit = e.path?.[0]?.startsWith('Sök:') === true;
+  const marked = pictured === e.url ? 'den matchade texten' : searchHit ? 'träffen i sökresultatet' : document ? 'länken till dokumentet' : 'länken till sidan';
+  const about = `Skärmbild för kriteriet ${ctx.rule(c.id).title}, sidan ${pictured}`;
+  const alt = extra.shown === false ? `${about}. Det som bedömdes syntes inte på sidan när bilden togs.` : `${about}, med ${marked} inramad.`;
   const shotAt = typeof extra.screenshotAt === 'string' ? extra.screenshotAt : null;
   return html`<li>
 <div class="ev-text"><dl>

@@ -61,7 +61,7 @@ function footer(run: Results['run']): Html {
 <dt>Klar</dt><dd>${words.dateTime(run.finishedAt)}</dd>
 ${rulesVersion ? html`<dt>Regelversion</dt><dd>${rulesVersion}</dd>` : ''}
 ${userAgent ? html`<dt>User-Agent</dt><dd>${userAgent}</dd>` : ''}
-${browser ? html`<dt>Webbläsare</dt><dd>${browser}</dd>` : ''}
+${browser ? html`<dt>Webbläsare</dt><dd>${/^\d/.test(browser) ? `Chromium ${browser}` : browser}</dd>` : ''}
 </dl>
 </footer>`;
 }

@@ -5,13 +5,14 @@ import { html, localUrl, type Html } from './html.ts';
 import { page } from './layout.ts';
 import * as words from './words.ts';
 import type { KommunResult } from '../results-schema.ts';
+import { meanScore } from '../../score/score.ts';
 
 export function renderNational(ctx: ReportContext): string {
   const { results } = ctx;
   const kommuner = [...results.kommuner].sort(byRank);
   const audited = kommuner.filter((k) => k.status === 'audited');
   const errors = kommuner.length - audited.length;
-  const mean = audited.length ? audited.reduce((s, k) => s + (k.score ?? 0), 0) / audited.length : null;
+  const mean = meanScore(audited);
   const rankCount = new Map<number, number>();
   for (const k of audited) if (k.rank !== null) rankCount.set(k.rank, (rankCount.get(k.rank) ?? 0) + 1);
   const lans = [...new Set(kommuner.map((k) => ctx.lanOf(k.kommunkod)).filter((l): l is string => !!l))].sort((a, b) => a.localeCompare(b, 'sv'));
@@ -49,7 +50,7 @@ ${statusCell}
 <dl class="facts">
 <div><dt>Granskade kommuner</dt><dd>${audited.length}</dd></div>
 <div><dt>Ej granskade</dt><dd>${errors}</dd></div>
-<div><dt>Medelpoäng</dt><dd>${mean === null ? '–' : words.score(Math.round(mean * 10) / 10)}</dd></div>
+<div><dt>Medelpoäng</dt><dd>${words.score(mean)}</dd></div>
 <div><dt>Granskat</dt><dd>${words.date(results.run.startedAt)}</dd></div>
 </dl>
 <p>En kommun vars webbplats inte gick att granska står som <strong>Ej granskad</strong> med skälet, och har varken poäng eller placering — den räknas aldrig som 0 poäng. Välj en kommun för att se bedömningen av varje kriterium med bevis: sidan, vägen dit från startsidan och texten som hittades.</p>
