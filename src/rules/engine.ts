@@ -199,17 +199,27 @@ function trailOf(rule: Rule, site: SiteModel, notes: string[]): Trail {
 interface Part {
   label: string;
   conds: Condition[];
+  /** Only in the partial condition: a weaker form of what a pass part asks. */
+  partialOnly: boolean;
 }
 
 function partsOf(rule: Rule): { perPage: Part[]; once: Part[] } {
-  const perPage = new Map<string, Condition[]>();
-  const once = new Map<string, Condition[]>();
-  for (const cond of [rule.pass, rule.partial].flatMap((c) => (c ? topLevelParts(c) : []))) {
-    const into = isSiteWide(cond, rule.scope) ? once : perPage;
-    const label = labelOf(cond);
-    into.set(label, [...(into.get(label) ?? []), cond]);
+  const perPage = new Map<string, Part>();
+  const once = new Map<string, Part>();
+  const levels = [
+    { cond: rule.pass, partialOnly: false },
+    { cond: rule.partial, partialOnly: true },
+  ];
+  for (const { cond: top, partialOnly } of levels) {
+    for (const cond of top ? topLevelParts(top) : []) {
+      const into = isSiteWide(cond, rule.scope) ? once : perPage;
+      const label = labelOf(cond);
+      const part = into.get(label);
+      if (part) part.conds.push(cond);
+      else into.set(label, { label, conds: [cond], partialOnly });
+    }
   }
-  const list = (m: Map<string, Condition[]>) => [...m].slice(0, MAX_PARTS).map(([label, conds]) => ({ label, conds }));
+  const list = (m: Map<string, Part>) => [...m.values()].slice(0, MAX_PARTS);
   return { perPage: list(perPage), once: list(once) };
 }
 
@@ -246,13 +256,17 @@ function onePerUrl<T extends { page: SitePage }>(list: T[]): T[] {
 }
 
 function toCandidate(page: SitePage, parts: Part[], held: boolean[]): Candidate {
+  const lacking = parts.filter((_, i) => !held[i]);
+  // A page that lacks what a pass asks need not also be told it lacks the weaker partial form
+  // ("hur man ansöker och var" says "att man behöver ansöka" already).
+  const lacks = lacking.some((p) => !p.partialOnly) ? lacking.filter((p) => !p.partialOnly) : lacking;
   return {
     url: page.record.finalUrl,
     title: titleOf(page),
     clicks: page.clicks,
     ...(page.isDocument ? { document: true as const } : {}),
     has: parts.filter((_, i) => held[i]).map((p) => p.label),
-    lacks: parts.filter((_, i) => !held[i]).map((p) => p.label),
+    lacks: lacks.map((p) => p.label),
   };
 }
 

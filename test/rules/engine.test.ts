@@ -457,8 +457,8 @@ describe('the trail of a fail: why the candidate pages were not enough', () => {
     expect(o.status).toBe('fail');
     // The page that holds most parts first; a part without a label is named by its pattern.
     expect(o.trail?.candidates).toEqual([
-      { url: u('/omsorg/hemtjanst.html'), title: 'Hemtjänst - Exempels kommun', clicks: 1, has: ['ett nummer att ringa'], lacks: ['belopp i kronor nära ordet avgift', 'länk till en avgiftskalkylator', '”maxtaxa”'] },
-      { url: u('/omsorg/mer.html'), title: 'Mer om hemtjänst i Exempel', clicks: 2, has: [], lacks: ['ett nummer att ringa', 'belopp i kronor nära ordet avgift', 'länk till en avgiftskalkylator', '”maxtaxa”'] },
+      { url: u('/omsorg/hemtjanst.html'), title: 'Hemtjänst - Exempels kommun', clicks: 1, has: ['ett nummer att ringa'], lacks: ['belopp i kronor nära ordet avgift'] },
+      { url: u('/omsorg/mer.html'), title: 'Mer om hemtjänst i Exempel', clicks: 2, has: [], lacks: ['ett nummer att ringa', 'belopp i kronor nära ordet avgift'] },
     ]);
     expect(o.trail?.wholeSite).toEqual({ has: ['en hemtjänstsida högst 3 klick från startsidan'], lacks: [] });
   });
@@ -473,10 +473,20 @@ describe('the trail of a fail: why the candidate pages were not enough', () => {
         title: 'Hemtjänst - Exempels kommun',
         clicks: 1,
         has: [],
-        lacks: ['belopp i kronor nära ordet avgift, taxa eller kostnad', 'länk till en avgiftskalkylator', 'ordet avgift, taxa eller kostnad'],
+        // Not also "ordet avgift, taxa eller kostnad": the partial form of what a pass asks.
+        lacks: ['belopp i kronor nära ordet avgift, taxa eller kostnad', 'länk till en avgiftskalkylator'],
       },
     ]);
     expect(o.trail?.wholeSite).toBeUndefined();
+  });
+
+  it('lists a partial-only part as lacking when the page already holds every pass part it could', async () => {
+    // Only "ordet avgift" is missing of what is page-local to the partial; no pass part is page-local here.
+    const s = await hemtjanstSite('<p>Hemtjänst är hjälp i vardagen.</p>');
+    const rule = testRule();
+    const o = judgeRule({ ...rule, pass: { clicks: { max: 0 } } as typeof rule.pass }, s);
+    expect(o.status).toBe('fail');
+    expect(o.trail?.candidates?.[0]?.lacks).toEqual(['länk till en avgiftskalkylator', '”maxtaxa”']);
   });
 
   it('on a site-wide rule lists the pages that hold a part, and the hemtjänst pages, not every page', async () => {
