@@ -143,6 +143,8 @@ export class TreeSampler {
   /** Peak VmRSS of granska's own process. */
   peakSelfRss = 0;
   peakProcesses = 0;
+  /** The latest sample: the tree's memory now (summed RSS, summed PSS, granska's own RSS) and its size. */
+  current = { rss: 0, pss: 0, selfRss: 0, processes: 0 };
   /** Last CPU ticks seen per descendant (they vanish when Chromium closes). */
   private readonly ticks = new Map<number, number>();
   private timer: NodeJS.Timeout | null = null;
@@ -170,17 +172,21 @@ export class TreeSampler {
     return t / CLK_TCK;
   }
 
-  private sample(): void {
+  sample(): void {
     const tree = processTree(process.pid, this.exclude);
     let rss = 0;
     let pss = 0;
+    let selfRss = 0;
     for (const st of tree) {
       const r = rssBytes(st.pid);
       rss += r;
       pss += pssBytes(st.pid);
-      if (st.pid === process.pid) this.peakSelfRss = Math.max(this.peakSelfRss, r);
-      else this.ticks.set(st.pid, st.ticks);
+      if (st.pid === process.pid) {
+        selfRss = r;
+        this.peakSelfRss = Math.max(this.peakSelfRss, r);
+      } else this.ticks.set(st.pid, st.ticks);
     }
+    this.current = { rss, pss, selfRss, processes: tree.length };
     this.peakRss = Math.max(this.peakRss, rss);
     this.peakPss = Math.max(this.peakPss, pss);
     this.peakProcesses = Math.max(this.peakProcesses, tree.length);

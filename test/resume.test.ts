@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,17 +21,21 @@ const SLUGS = ['ekebyhult', 'norrhed', 'vasterljung', 'kvarntrask', 'fjallmora']
 let web: FixtureWeb;
 let tmp: string;
 let csv: string;
+let rules: string;
 
 beforeAll(async () => {
   web = await startFixtureWeb({ root: ROOT, sites: SLUGS });
   tmp = await mkdtemp(join(tmpdir(), 'granska-resume-'));
   csv = join(tmp, 'kommuner.csv');
   await web.writeRegistry(csv);
+  // Every run of this file judges with the same rules, even if rules/ is edited while it runs.
+  rules = join(tmp, 'rules');
+  await cp(join(PROJECT, 'rules'), rules, { recursive: true });
 });
 
 afterAll(async () => {
   await web?.close();
-  if (tmp) await rm(tmp, { recursive: true, force: true });
+  if (tmp && !process.env.GRANSKA_KEEP) await rm(tmp, { recursive: true, force: true });
 });
 
 interface Run {
@@ -43,7 +47,7 @@ interface Run {
 function audit(out: string): Run {
   const child = spawn(
     process.execPath,
-    ['bin/granska.mjs', 'audit', '--kommuner', csv, '--out', out, '--allow-private', '--no-render', '--no-screenshots', '--concurrency', '2', '--request-timeout', '5'],
+    ['bin/granska.mjs', 'audit', '--kommuner', csv, '--out', out, '--rules', rules, '--allow-private', '--no-render', '--no-screenshots', '--concurrency', '2', '--request-timeout', '5'],
     { cwd: PROJECT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
   );
   let err = '';
@@ -75,7 +79,18 @@ async function waitForPartial(out: string, run: Run, timeoutMs = 90_000): Promis
   throw new Error(`no kommun finished within ${timeoutMs} ms:\n${run.stderr()}`);
 }
 
-/** What must not depend on the interruption: statuses, scores, ranks, criteria, evidence URLs. */
+/** Drops every timestamp (…At keys) at any depth: the only thing an interruption may change. */
+function withoutTimes(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutTimes);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).filter(([k]) => !/At$/.test(k)).map(([k, v]) => [k, withoutTimes(v)]));
+}
+
+/**
+ * What must not depend on the interruption: statuses, scores, ranks, pages fetched, and per
+ * criterion the status, points, reason, every evidence entry (URL, clicks, click path, excerpt,
+ * snapshot hash) and the trail of a fail, timestamps aside.
+ */
 function essence(r: Results) {
   return r.kommuner.map((k) => ({
     kommunkod: k.kommunkod,
@@ -83,7 +98,15 @@ function essence(r: Results) {
     score: k.score,
     rank: k.rank,
     reason: k.reason,
-    criteria: k.criteria.map((c) => ({ id: c.id, status: c.status, points: c.points, evidence: c.evidence.map((e) => e.url) })),
+    pagesFetched: k.pagesFetched,
+    criteria: k.criteria.map((c) => ({
+      id: c.id,
+      status: c.status,
+      points: c.points,
+      reason: c.reason,
+      evidence: c.evidence.map((e) => ({ url: e.url, clicks: e.clicks, path: e.path, excerpt: e.excerpt, snapshot: e.snapshot })),
+      trail: withoutTimes((c as { trail?: unknown }).trail ?? null),
+    })),
   }));
 }
 
@@ -149,5 +172,11 @@ describe('Ctrl-C (SIGINT)', () => {
       expect(existsSync(join(out, 'snapshots', kod, 'crawl.json'))).toBe(true);
     }
     expect(kept.length).toBeLessThan(SLUGS.length);
+    // The message names exactly what was kept, where, with code and name, in registry order.
+    const named = web.sites.filter((s) => kept.includes(s.kommunkod)).map((s) => `${s.kommunkod} ${s.namn}`);
+    expect(run.stderr()).toContain(`${kept.length} av ${SLUGS.length} kommuner är klara och sparade i ${join(out, 'kommuner')}: ${named.join(', ')}.`);
+    const unkept = web.sites.filter((s) => !kept.includes(s.kommunkod));
+    const line = run.stderr().split('\n').find((l) => l.includes('kommuner är klara och sparade'))!;
+    for (const s of unkept) expect(line, `${s.kommunkod} was not finished`).not.toContain(`${s.kommunkod} ${s.namn}`);
   }, 120_000);
 });

@@ -4,6 +4,7 @@
  * pages. Everything fetched goes to the snapshot store; judging happens later, from there.
  */
 import { decodeHtml } from '../page/charset.ts';
+import { binaryReason, looksBinary } from './binary-sniff.ts';
 import { DocumentError, extractDocxText, extractPdfText } from '../page/documents.ts';
 import { extractHtml } from '../page/html.ts';
 import type { PageModel } from '../page/model.ts';
@@ -133,7 +134,10 @@ class SiteCrawl {
     }
     this.frontier.markKnown(start);
     const startModel = await this.store({ url: start, score: 0, depth: 0, path: [], via: 'start', text: '' }, response);
-    if (!startModel) return `Startsidan ${start} gick inte att läsa`;
+    if (!startModel) {
+      const why = this.skipped.find((k) => k.url === start)?.reason;
+      return `Startsidan ${start} gick inte att läsa${why ? `: ${why}` : ''}`;
+    }
 
     await this.readSitemaps(response.finalUrl);
     const searchDone = startModel.forms.some((f) => f.isSearch) ? this.siteSearch() : null;
@@ -245,6 +249,13 @@ class SiteCrawl {
     }
     if (!isHtml(response)) {
       this.writer.addPage({ ...base, kind: 'other', readWith: 'fetch' });
+      return null;
+    }
+    // Bytes that are not text, whatever the server calls them: never parsed as a page.
+    if (looksBinary(response.body, response.headers['content-type'])) {
+      const reason = binaryReason(response.contentType);
+      this.writer.addPage({ ...base, kind: 'other', readWith: 'fetch', note: reason });
+      this.skip({ url: item.url, reason, from: item.from, text: item.text });
       return null;
     }
 

@@ -4,7 +4,7 @@
  * kommun is on disk at once, so a crash loses only the kommuner in progress.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import PQueue from 'p-queue';
 import { AddressGuard } from '../crawl/address-guard.ts';
@@ -12,7 +12,8 @@ import { ensureChromium } from '../crawl/browser.ts';
 import { FetchFailure, Fetcher } from '../crawl/fetcher.ts';
 import { HostScheduler } from '../crawl/host-scheduler.ts';
 import { Renderer } from '../crawl/renderer.ts';
-import { crawlDelayOf, isAllowedBy, RobotsCache, type RobotsFetch } from '../crawl/robots.ts';
+import { crawlDelayOf, isAllowedBy, RobotsCache } from '../crawl/robots.ts';
+import { robotsFetchThrough } from '../crawl/robots-fetch.ts';
 import { CrawlInterrupted, crawlKommun } from '../crawl/site-crawler.ts';
 import { captureEvidence } from '../evidence/screenshots.ts';
 import type { Kommun } from '../registry/registry.ts';
@@ -21,7 +22,7 @@ import { compileDefinitions } from '../rules/site-model.ts';
 import { defaultSnapshotRoot, linkSnapshotRoot } from '../snapshot/location.ts';
 import { readSnapshot } from '../snapshot/store.ts';
 import { ROBOTS_TOKEN, TOOL, USER_AGENT } from '../tool.ts';
-import { writeJsonAtomic } from '../util/atomic-write.ts';
+import { removeLeftoverTemporaryFiles, writeJsonAtomic } from '../util/atomic-write.ts';
 import { isOutputFailure } from '../util/fs-errors.ts';
 import { errorKommun, judgeKommun, type JudgedKommun } from './judge.ts';
 import { writeResults, type RunInfo } from './results.ts';
@@ -93,6 +94,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
   await mkdir(snapshotRoot, { recursive: true });
   await mkdir(opts.out, { recursive: true });
   await linkSnapshotRoot(opts.out, snapshotRoot);
+  await removeLeftovers(opts.out, snapshotRoot);
 
   const earlier = opts.fresh ? null : await readRunFile(snapshotRoot);
   const run: RunInfo = {
@@ -109,11 +111,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
   const scheduler = new HostScheduler({ perHostConcurrency: opts.perHost, globalConcurrency: Math.max(8, opts.concurrency * opts.perHost * 2) });
   const guard = new AddressGuard({ allowPrivate: opts.allowPrivate, registryHosts: opts.kommuner.map((k) => k.webbplats) });
   const robotsFetcher = new Fetcher({ userAgent: USER_AGENT, guard, scheduler, insecureTls: opts.insecure });
-  const robotsFetch: RobotsFetch = async (url, maxRedirects) => {
-    const r = await robotsFetcher.fetch({ url, maxRedirects, maxBytes: 600 * 1024, onTooLarge: 'truncate', timeoutMs: opts.requestTimeoutMs, accept: 'text/plain,*/*;q=0.5' });
-    return { status: r.status, body: r.body.toString('utf8'), finalUrl: r.finalUrl };
-  };
-  const robots = new RobotsCache(robotsFetch, ROBOTS_TOKEN);
+  const robots = new RobotsCache(robotsFetchThrough(robotsFetcher, { timeoutMs: opts.requestTimeoutMs }), ROBOTS_TOKEN);
   const delaysSet = new Set<string>();
   const fetcher = new Fetcher({
     userAgent: USER_AGENT,
@@ -161,10 +159,10 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
   let outputFailure: unknown = null;
   const stop = new AbortController();
   const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
+  // Not queue.clear(): p-queue never settles the promise of a task it drops, and the run would wait
+  // on it for ever. Every task still queued starts, sees the signal and returns at once.
   const stopAll = (e: unknown) => {
     outputFailure ??= e;
-    queue.clear();
-    evidenceQueue.clear();
     stop.abort();
   };
   let done = 0;
@@ -268,6 +266,21 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
 function internalError(kommun: Kommun, rules: RuleSet, message: string): JudgedKommun {
   const now = new Date().toISOString();
   return errorKommun({ ...kommun, pagesFetched: 0, startedAt: now, finishedAt: now }, rules, `Granskningen av webbplatsen avbröts av ett internt fel: ${message}`);
+}
+
+/**
+ * A run killed between writing a file and renaming it into place leaves `<file>.<pid>.<time>.tmp`
+ * behind. Such files are never read (a kommun counts as done by its crawl.json, results by the
+ * renamed file); they are removed so that they do not pile up in a folder that is run again.
+ */
+async function removeLeftovers(out: string, snapshotRoot: string): Promise<void> {
+  const dirs = [out, join(out, 'kommuner'), join(out, 'warc'), snapshotRoot];
+  try {
+    for (const entry of await readdir(snapshotRoot, { withFileTypes: true })) if (entry.isDirectory()) dirs.push(join(snapshotRoot, entry.name));
+  } catch {
+    /* no snapshots yet */
+  }
+  await Promise.all(dirs.map((d) => removeLeftoverTemporaryFiles(d)));
 }
 
 async function readRunFile(root: string): Promise<RunInfo | null> {

@@ -104,16 +104,22 @@ export interface KommunSnapshot {
 
 export class SnapshotFormatError extends Error {}
 
-/** Reads one kommun's complete snapshot, or null when its crawl never finished. */
+/**
+ * Reads one kommun's complete snapshot, or null when its crawl never finished: no crawl.json, or
+ * one that is not whole JSON (crawl.json is written atomically, so that is a file cut short by
+ * something else; the kommun is crawled again rather than judged from it).
+ */
 export async function readSnapshot(root: string, kommunkod: string): Promise<KommunSnapshot | null> {
   const dir = join(root, kommunkod);
   const summaryFile = join(dir, 'crawl.json');
+  let raw: unknown;
   try {
-    await access(summaryFile);
-  } catch {
-    return null;
+    raw = JSON.parse(await readFile(summaryFile, 'utf8'));
+  } catch (e) {
+    if (e instanceof SyntaxError || (e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
   }
-  const summary = parseWith(CrawlSummarySchema, JSON.parse(await readFile(summaryFile, 'utf8')), summaryFile);
+  const summary = parseWith(CrawlSummarySchema, raw, summaryFile);
   const pagesFile = join(dir, 'pages.jsonl');
   let text = '';
   try {

@@ -36,6 +36,7 @@ import { join, posix } from 'node:path';
 import { WARCRecord, WARCSerializer, type WARCType } from 'warcio';
 import { readProvenance, type Provenance } from '../export/provenance.ts';
 import { listSnapshots, readSnapshot, type KommunSnapshot } from './store.ts';
+import { isOutputFailure, outputFailureWords } from '../util/fs-errors.ts';
 import type { PageRecord } from './types.ts';
 import { locateSnapshotRoot } from './location.ts';
 
@@ -163,7 +164,8 @@ export async function archiveKommun(outDir: string, kommunkod: string, log: (lin
     const outcome = await writeWarc(outDir, kommunkod);
     for (const w of outcome?.warnings ?? []) log(`Varning: ${w}`);
   } catch (e) {
-    log(`Varning: WARC-arkivet för ${kommunkod} kunde inte skrivas (${(e as Error).message}). Kör granska warc --from ${outDir} efteråt.`);
+    const why = isOutputFailure(e) ? outputFailureWords(e) : (e as Error).message;
+    log(`Varning: WARC-arkivet för ${kommunkod} (${warcFileOf(outDir, kommunkod)}) kunde inte skrivas (${why}). Kör granska warc --from ${outDir} efteråt.`);
   }
 }
 

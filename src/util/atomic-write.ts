@@ -1,5 +1,8 @@
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+
+/** What writeFileAtomic writes before the rename: `<file>.<pid>.<time>.tmp`. */
+const TEMPORARY = /\.\d+\.\d+\.tmp$/;
 
 /** Write then rename, so that a crash never leaves a half-written file that looks complete. */
 export async function writeFileAtomic(file: string, data: string | Buffer): Promise<void> {
@@ -18,4 +21,21 @@ export async function writeFileAtomic(file: string, data: string | Buffer): Prom
 
 export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
   await writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/**
+ * Removes the temporary files a run left in `dir` when it was killed between writing and renaming
+ * (never read: only the renamed file counts). Call before a run writes into the same folder.
+ * Returns the files removed; a folder that does not exist has none.
+ */
+export async function removeLeftoverTemporaryFiles(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const leftovers = names.filter((n) => TEMPORARY.test(n)).map((n) => join(dir, n));
+  await Promise.all(leftovers.map((f) => rm(f, { force: true })));
+  return leftovers;
 }

@@ -18,9 +18,13 @@ export function isOutputFailure(e: unknown): e is NodeJS.ErrnoException {
   return typeof code === 'string' && code in OUTPUT_CODES && typeof (e as NodeJS.ErrnoException).syscall === 'string';
 }
 
+/** "disken är full, ENOSPC". */
+export function outputFailureWords(e: NodeJS.ErrnoException): string {
+  return `${OUTPUT_CODES[e.code ?? ''] ?? e.code ?? 'okänt fel'}, ${e.code}`;
+}
+
 /** "Kunde inte skriva /x/y (disken är full, ENOSPC)". */
 export function describeOutputFailure(e: NodeJS.ErrnoException): string {
-  const what = OUTPUT_CODES[e.code ?? ''] ?? e.code ?? 'okänt fel';
   const where = e.path ? ` ${e.path}` : '';
-  return `Kunde inte skriva${where} (${what}, ${e.code})`;
+  return `Kunde inte skriva${where} (${outputFailureWords(e)})`;
 }
