@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.ts';
 import { startFixtureWeb, type FixtureWeb } from '../src/demo/fixture-web.ts';
 import { ResultsSchema, type Results } from '../src/report/results-schema.ts';
+import { essence } from './helpers/results-essence.ts';
 
 const ROOT = join(import.meta.dirname, 'fixtures', 'web');
 // 9001 whole; 9004 kommun file cut in half; 9008 pages.jsonl without crawl.json; 9012 crawl.json cut in half.
@@ -48,17 +49,6 @@ async function halve(file: string): Promise<string> {
   return half;
 }
 
-function essence(r: Results) {
-  return r.kommuner.map((k) => ({
-    kommunkod: k.kommunkod,
-    status: k.status,
-    score: k.score,
-    rank: k.rank,
-    reason: k.reason,
-    pagesFetched: k.pagesFetched,
-    criteria: k.criteria.map((c) => ({ id: c.id, status: c.status, points: c.points, reason: c.reason, evidence: c.evidence.map((e) => [e.url, e.excerpt, e.snapshot]) })),
-  }));
-}
 
 beforeAll(async () => {
   web = await startFixtureWeb({ root: ROOT, sites: SLUGS });
