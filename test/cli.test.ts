@@ -108,7 +108,9 @@ describe('audit --url on one small site', () => {
       if (req.url === '/hemtjanst')
         return res
           .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
-          .end('<html lang="sv"><head><title>Hemtjänst</title></head><body><main><h1>Hemtjänst</h1><p>Du ansöker om hemtjänst hos en biståndshandläggare, telefon 0123-45 67 89. Beslutet fattas efter ett hembesök. Du kan överklaga beslutet.</p></main></body></html>');
+          .end('<html lang="sv"><head><title>Hemtjänst</title></head><body><main><h1>Hemtjänst</h1><p>Du ansöker om hemtjänst hos en biståndshandläggare, telefon 0123-45 67 89. Beslutet fattas efter ett hembesök. Du kan överklaga beslutet.</p><p><a href="/avgifter.doc">Avgifter (Word)</a></p></main></body></html>');
+      // An old binary Word file (Compound File signature): kept, not read, and said so.
+      if (req.url === '/avgifter.doc') return res.writeHead(200, { 'content-type': 'application/msword' }).end(Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(504)]));
       res.writeHead(404).end();
     });
   });
@@ -128,6 +130,10 @@ describe('audit --url on one small site', () => {
     expect(k.score).toBeGreaterThan(0);
     expect(r.stdout).toContain('results.json');
     expect(r.stdout).toMatch(/Rapport: .*rapport\/index\.html/);
+    const pages = (await readFile(join(out, 'snapshots', k.kommunkod, 'pages.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { url: string; kind: string; note?: string });
+    const doc = pages.find((p) => p.url.endsWith('/avgifter.doc'))!;
+    expect(doc.kind).toBe('other');
+    expect(doc.note).toMatch(/formatet Word \(det äldre \.doc\), som granska inte läser/);
   });
 
   it('without --out follows the project layout: results in reports/<run>/, pages in snapshots/<run>/, and later commands find them', async () => {

@@ -248,7 +248,8 @@ class SiteCrawl {
       return null;
     }
     if (!isHtml(response)) {
-      this.writer.addPage({ ...base, kind: 'other', readWith: 'fetch' });
+      const unread = unreadDocumentNote(response);
+      this.writer.addPage({ ...base, kind: 'other', readWith: 'fetch', ...(unread ? { note: unread } : {}) });
       return null;
     }
     // Bytes that are not text, whatever the server calls them: never parsed as a page.
@@ -499,6 +500,20 @@ function documentKind(r: FetchedResponse): 'pdf' | 'docx' | null {
   if (r.contentType === 'application/pdf' || (path.endsWith('.pdf') && !isHtml(r))) return 'pdf';
   if (r.contentType === 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' || (path.endsWith('.docx') && !isHtml(r))) return 'docx';
   return null;
+}
+
+/** A document in a format granska does not read says so, so that a reviewer knows to open it. */
+function unreadDocumentNote(r: FetchedResponse): string | undefined {
+  const path = r.finalUrl.toLowerCase().split('?')[0] ?? '';
+  const format =
+    r.contentType === 'application/msword' || path.endsWith('.doc')
+      ? 'Word (det äldre .doc)'
+      : r.contentType === 'application/vnd.oasis.opendocument.text' || path.endsWith('.odt')
+        ? 'OpenDocument (.odt)'
+        : r.contentType === 'application/rtf' || r.contentType === 'text/rtf' || path.endsWith('.rtf')
+          ? 'RTF'
+          : null;
+  return format ? `Dokumentet är i formatet ${format}, som granska inte läser: öppna det och bedöm det för hand, eller spara det som PDF eller .docx` : undefined;
 }
 
 function messageOf(e: unknown): string {
