@@ -88,6 +88,13 @@ function buildProgram(io: Io): Command {
     .addHelpCommand(false)
     .showHelpAfterError('(granska --help visar alla kommandon)')
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .configureHelp({
+      // In Swedish, and without the "(default: false)" of a flag that is simply off.
+      optionDescription: (opt) => {
+        const value = opt.defaultValueDescription ?? (opt.defaultValue === undefined || typeof opt.defaultValue === 'boolean' ? undefined : JSON.stringify(opt.defaultValue));
+        return value === undefined ? opt.description : `${opt.description} (standard: ${value.replace(/^"(.*)"$/, '$1')})`;
+      },
+    })
     .exitOverride();
 
   program
