@@ -178,15 +178,24 @@ export const PAGE_SCRIPT = String.raw`
     if (visible(el)) return true;
     for (let e = el; e && e !== document.body; e = e.parentElement) {
       const hiddenHere = e.hidden || getComputedStyle(e).display === 'none' || e.getAttribute('aria-hidden') === 'true';
-      if (!hiddenHere || !e.id) continue;
-      const id = CSS.escape(e.id);
-      const controls = document.querySelectorAll('[aria-controls~="' + e.id.replace(/"/g, '\\"') + '"], [data-target="#' + id + '"], [data-bs-target="#' + id + '"], [data-toggle-target="#' + id + '"], a[href="#' + id + '"]');
-      for (const c of controls) {
-        if (!visible(c)) continue;
-        c.click();
-        break;
+      if (!hiddenHere) continue;
+      if (e.id) {
+        const id = CSS.escape(e.id);
+        const controls = document.querySelectorAll('[aria-controls~="' + e.id.replace(/"/g, '\\"') + '"], [data-target="#' + id + '"], [data-bs-target="#' + id + '"], [data-toggle-target="#' + id + '"], a[href="#' + id + '"]');
+        for (const c of controls) {
+          if (!visible(c)) continue;
+          c.click();
+          break;
+        }
+        if (visible(el)) return true;
       }
-      if (visible(el)) return true;
+      // An accordion whose button names no panel: the collapsed toggle just before it (<h3><button aria-expanded="false">).
+      const prev = e.previousElementSibling;
+      const toggle = prev && (prev.matches('[aria-expanded="false"]') ? prev : prev.querySelector('[aria-expanded="false"]'));
+      if (toggle && visible(toggle)) {
+        toggle.click();
+        if (visible(el)) return true;
+      }
     }
     return visible(el);
   }

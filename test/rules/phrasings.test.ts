@@ -28,6 +28,8 @@ interface PageSpec {
   lang?: string;
   /** Replaces the page's header links (the menu stays). */
   header?: string;
+  /** A linked document (PDF) rather than a web page: its extracted text (the first line is its title). */
+  pdf?: string;
 }
 
 interface Case {
@@ -174,6 +176,27 @@ const cases: Case[] = [
     expect: { 'kontakt-handlaggare': 'fail' },
   },
   {
+    name: '"Vill du ansöka om hemtjänst? Ring Äldrelinjen …": a line for applications',
+    main: '<p>Vill du ansöka om hemtjänst? Ring Äldrelinjen på 08-123 456 78, vardagar 9–15.</p>',
+    expect: { 'kontakt-handlaggare': 'pass', ansokan: 'pass' },
+  },
+  {
+    name: '"Du ansöker om hemtjänst hos äldreenheten, telefon …"',
+    main: '<p>Du ansöker om hemtjänst hos äldreenheten, telefon 0123-45 67 89.</p>',
+    expect: { 'kontakt-handlaggare': 'pass', ansokan: 'pass' },
+  },
+  {
+    name: 'Kontaktcenter given only on a linked synpunkter page is no contact for applications',
+    main: '<p>Du ansöker om hemtjänst hos kommunen. Frågor? Ring växeln 0123-45 00 00.</p><p><a href="/synpunkter.html">Synpunkter och klagomål</a></p>',
+    pages: [{ url: '/synpunkter.html', title: 'Synpunkter och klagomål', main: '<p>Lämna din synpunkt i formuläret, eller ring Kontaktcenter på 0123-45 11 11.</p>' }],
+    expect: { 'kontakt-handlaggare': 'fail' },
+  },
+  {
+    name: 'Kontaktcenter for questions about hemtjänst',
+    main: '<p>Har du frågor om hemtjänst? Kontakta Kontaktcenter, 0123-45 11 11.</p>',
+    expect: { 'kontakt-handlaggare': 'pass' },
+  },
+  {
     name: 'a färdtjänsthandläggare is not one either',
     main: '<p>Behöver du färdtjänst? Kontakta färdtjänsthandläggaren på 0123-45 44 45.</p>',
     expect: { 'kontakt-handlaggare': 'fail' },
@@ -246,6 +269,11 @@ const cases: Case[] = [
   },
 
   // ── 6. Hemtjänst without needs assessment ──
+  {
+    name: '"Om du är 68 år … kan du ansöka via vår förenklade ansökan" (definite form)',
+    main: '<p>Om du är 68 år eller äldre kan du ansöka via vår förenklade ansökan om vissa hemtjänstinsatser.</p>',
+    expect: { 'forenklad-handlaggning': 'pass' },
+  },
   {
     name: '"Är du 75+ kan du få serviceinsatser utan behovsprövning"',
     main: '<p>Är du 75+ kan du få serviceinsatser utan behovsprövning.</p>',
@@ -372,6 +400,11 @@ const cases: Case[] = [
     expect: { valfrihet: 'pass' },
   },
   {
+    name: 'file sizes "(pdf, 180 kB)" are no provider names (patterns ignore case: kB is not AB)',
+    main: '<p>I Exempel finns valfrihetssystem (LOV) i hemtjänsten. Du väljer mellan kommunens hemtjänst och privata utförare som kommunen har godkänt.</p><ul><li><a href="/dok/taxor-2026.pdf">Taxor och avgifter 2026 (pdf, 180 kB)</a></li><li><a href="/dok/resultat-2025.pdf">Resultat brukarundersökning 2025 (pdf, 240 kB)</a></li></ul>',
+    expect: { valfrihet: 'partial' },
+  },
+  {
     name: 'a link "Öppna jämförelser" is no comparison of providers',
     main: '<p><a href="https://www.socialstyrelsen.se/oppna-jamforelser">Öppna jämförelser</a></p>',
     expect: { valfrihet: 'fail' },
@@ -399,12 +432,39 @@ const cases: Case[] = [
     expect: { trygghetslarm: 'pass' },
   },
   {
+    name: 'trygghetslarm named among the decisions one can appeal, on a linked page, is no description',
+    main: '<p>Hemtjänst är hjälp i hemmet.</p><p><a href="/omsorg/overklaga.html">Om du inte är nöjd med ett beslut</a></p>',
+    pages: [
+      {
+        url: '/omsorg/overklaga.html',
+        title: 'Om du inte är nöjd med ett beslut - Exempels kommun',
+        main: '<p>Har du fått avslag på en ansökan inom äldreomsorgen, helt eller delvis? Då har du rätt att överklaga.</p><p>Det gäller till exempel beslut om hemtjänst, trygghetslarm eller vård- och omsorgsboende.</p>',
+      },
+    ],
+    expect: { trygghetslarm: 'fail' },
+  },
+  {
+    name: 'a trygghetslarm fee in a fee table is no description',
+    main: '<h2>Avgifter</h2><table><tr><th>Insats</th><th>Avgift</th></tr><tr><td>Hemtjänst, per timme</td><td>330 kr</td></tr><tr><td>Trygghetslarm</td><td>310 kr per månad</td></tr></table>',
+    expect: { trygghetslarm: 'fail' },
+  },
+  {
+    name: '"Trygghetslarm kostar 250 kr … du ansöker hos biståndshandläggaren" says how to get it',
+    main: '<h2>Trygghetslarm</h2><p>Trygghetslarm kostar 250 kr i månaden. Du ansöker om trygghetslarm hos biståndshandläggaren.</p>',
+    expect: { trygghetslarm: 'pass' },
+  },
+  {
     name: 'trygghetslarm only in passing',
     main: '<p>Nattpatrullen gör tillsynsbesök och åker också ut när någon har larmat med sitt trygghetslarm.</p>',
     expect: { trygghetslarm: 'fail' },
   },
 
   // ── 11. Survey results ──
+  {
+    name: '"Socialstyrelsen skickar en enkät till alla som har hemtjänst" mentions the survey',
+    main: '<p>Under våren skickar Socialstyrelsen en enkät till alla som har hemtjänst. Dina svar är viktiga för oss.</p>',
+    expect: { brukarundersokning: 'partial' },
+  },
   {
     name: '"Socialstyrelsens undersökning … 88 procent … är nöjda"',
     main: '<p>Socialstyrelsens undersökning om äldreomsorgen: 88 procent av de som har hemtjänst är nöjda.</p>',
@@ -561,6 +621,14 @@ const cases: Case[] = [
     expect: { 'andra-sprak': 'fail' },
   },
 
+  // ── 15b. Easy-to-read ──
+  {
+    name: 'a lättläst PDF "Hemtjänst – lättläst" linked from the hemtjänst page: a document, one level lower',
+    main: '<p>Hemtjänst är hjälp i hemmet.</p><ul><li><a href="/download/hemtjanst-lattlast.pdf">Hemtjänst – lättläst (pdf)</a></li></ul>',
+    pages: [{ url: '/download/hemtjanst-lattlast.pdf', title: 'Hemtjänst – lättläst', pdf: 'Hemtjänst – lättläst\nExempels kommun\n\nHemtjänst betyder att personal kommer hem till dig och hjälper dig.\nDe kan hjälpa dig att städa och tvätta.' }],
+    expect: { lattlast: 'partial' },
+  },
+
   // ── 16. Read aloud ──
   {
     name: 'a button "Starta uppläsning"',
@@ -572,6 +640,11 @@ const cases: Case[] = [
     main: '<p>Hemtjänst är hjälp i hemmet.</p>',
     tail: '<script src="https://www.browsealoud.com/plus/scripts/3.1.0/ba.js"></script>',
     expect: { lyssna: 'pass' },
+  },
+  {
+    name: 'a link "Lyssna på vår podd om äldreomsorg" is a recording, not read-aloud',
+    main: '<p>Hemtjänst är hjälp i hemmet.</p><p><a href="https://podcast.example/avsnitt-4">Lyssna på vår podd om äldreomsorg</a></p>',
+    expect: { lyssna: 'fail' },
   },
   {
     name: 'no read-aloud, and a class "pressuttalande" is none',
@@ -603,24 +676,26 @@ async function siteOf(c: Case): Promise<SiteModel> {
   const w = await SnapshotWriter.create(root, kod);
   for (const p of specs) {
     const url = abs(p.url);
+    const contentType = p.pdf !== undefined ? 'application/pdf' : 'text/html; charset=utf-8';
     w.addPage(
       {
         url,
         finalUrl: url,
         redirects: [],
         status: 200,
-        contentType: 'text/html; charset=utf-8',
-        headers: { 'content-type': 'text/html; charset=utf-8' },
+        contentType,
+        headers: { 'content-type': contentType },
         fetchedAt: '2025-03-01T10:00:00.000Z',
         depth: 0,
         path: [],
         discoveredVia: url === abs('/') ? 'start' : 'link',
         readWith: 'fetch',
-        kind: 'html',
+        kind: p.pdf !== undefined ? 'pdf' : 'html',
         hostRole: url.startsWith(HOST) ? 'kommun' : 'eservice',
       },
-      Buffer.from(page(p, c), 'utf8'),
-      'html',
+      Buffer.from(p.pdf !== undefined ? `%PDF-1.4 ${p.pdf}` : page(p, c), 'utf8'),
+      p.pdf !== undefined ? 'pdf' : 'html',
+      p.pdf,
     );
   }
   await w.finish({
