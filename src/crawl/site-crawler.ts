@@ -80,8 +80,10 @@ class SiteCrawl {
   private pagesRendered = 0;
   /** A hemtjänst page reachable by links from the start page (not only through the sitemap or search). */
   private hemtjanstFound = false;
-  /** Link targets on pages reachable by links from the start page. */
-  private readonly linkTargets = new Set<string>();
+  /** Pages reachable by clicks from the start page: the start page, and the links of such pages. */
+  private readonly reachable = new Set<string>();
+  /** The links of every page read so far, so that a page found through the sitemap passes reachability on once it is linked. */
+  private readonly outLinks = new Map<string, string[]>();
   private readonly hemtjanstUrls = new Set<string>();
   private readonly fetched = new Set<string>();
   private skippedCount = 0;
@@ -308,21 +310,11 @@ class SiteCrawl {
   private queueLinks(from: FrontierItem, model: PageModel): void {
     const defs = this.deps.definitions;
     const hemtjanst = isHemtjanstPage(model, defs);
-    // Stopping early is safe only once the hemtjänst page is reachable by clicks: one found
-    // through the sitemap may still lie behind a plain link ("Invånare") not yet fetched.
-    const reachable = from.via === 'start' || this.linkTargets.has(from.url) || this.linkTargets.has(model.url);
-    if (hemtjanst) {
-      this.hemtjanstUrls.add(from.url).add(model.url);
-      if (reachable) this.hemtjanstFound = true;
-    }
+    this.noteReachability(from, model, hemtjanst);
     for (const link of model.links) {
       if (!link.visible) continue;
       const url = normalizeUrl(link.href);
       if (!url) continue;
-      if (reachable) {
-        this.linkTargets.add(url);
-        if (this.hemtjanstUrls.has(url)) this.hemtjanstFound = true;
-      }
       const decoded = decodeForMatching(url);
       const isDoc = defs.documentHref.test(decoded);
       const eserviceSignal = defs.eserviceText.test(link.text) || defs.eserviceHref.test(decoded);
@@ -340,6 +332,33 @@ class SiteCrawl {
         continue;
       }
       this.queue(from, url, link.text, { bonus: oneHop ? 100 : 0 });
+    }
+  }
+
+  /**
+   * Stopping early is safe only once a hemtjänst page is reachable by clicks: one found through
+   * the sitemap may still lie behind a plain link ("Invånare") not yet fetched, and a page read
+   * before anything linked to it passes reachability on to its own links when something does.
+   */
+  private noteReachability(from: FrontierItem, model: PageModel, hemtjanst: boolean): void {
+    const links = model.links.filter((l) => l.visible).map((l) => normalizeUrl(l.href)).filter((u): u is string => !!u);
+    this.outLinks.set(from.url, links);
+    if (model.url !== from.url) this.outLinks.set(model.url, links);
+    if (hemtjanst) this.hemtjanstUrls.add(from.url).add(model.url);
+    if (from.via === 'start' || this.reachable.has(from.url) || this.reachable.has(model.url)) {
+      this.reachable.delete(from.url);
+      this.markReachable(from.url);
+    }
+  }
+
+  private markReachable(first: string): void {
+    const stack = [first];
+    while (stack.length > 0) {
+      const url = stack.pop()!;
+      if (this.reachable.has(url)) continue;
+      this.reachable.add(url);
+      if (this.hemtjanstUrls.has(url)) this.hemtjanstFound = true;
+      stack.push(...(this.outLinks.get(url) ?? []));
     }
   }
 

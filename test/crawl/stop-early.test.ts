@@ -21,7 +21,7 @@ const page = (title: string, body: string) =>
  * `hub`: the hemtjänst page lies behind a link that says nothing of elderly care ("Invånare").
  * `sitemap`: and the sitemap names it, so the crawl meets it before the way to it.
  */
-function site(hub: boolean, sitemap = false) {
+function site(hub: boolean, sitemap = false, viaAldre = false) {
   return (req: { url?: string; headers: { host?: string } }, res: import('node:http').ServerResponse) => {
     const path = req.url ?? '/';
     const send = (html: string) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
@@ -29,7 +29,10 @@ function site(hub: boolean, sitemap = false) {
     if (path === '/sitemap.xml' && sitemap)
       return res
         .writeHead(200, { 'content-type': 'application/xml' })
-        .end(`<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>http://${req.headers.host}/hemtjanst/</loc></url></urlset>`);
+        .end(`<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">${(viaAldre ? ['/aldre/', '/hemtjanst/'] : ['/hemtjanst/']).map((p) => `<url><loc>http://${req.headers.host}${p}</loc></url>`).join('')}</urlset>`);
+    // viaAldre: Invånare › Äldre › Hemtjänst, and the sitemap gives Äldre and Hemtjänst before Invånare is read.
+    if (path === '/invanare/' && viaAldre) return send(page('Invånare', `<ul><li><a href="/aldre/">Äldre</a></li></ul>`));
+    if (path === '/aldre/' && viaAldre) return send(page('Äldre', `<ul><li><a href="/hemtjanst/">Hemtjänst</a></li></ul>`));
     const others = IRRELEVANT.map((w) => `<li><a href="/${w}/">Om ${w}</a></li>`).join('');
     if (path === '/') return send(page('Startsida', `<ul>${others}<li><a href="${hub ? '/invanare/' : '/hemtjanst/'}">${hub ? 'Invånare' : 'Hemtjänst'}</a></li></ul>`));
     if (path === '/invanare/') return send(page('Invånare', `<ul><li><a href="/hemtjanst/">Hemtjänst</a></li></ul>`));
@@ -45,11 +48,12 @@ function site(hub: boolean, sitemap = false) {
 let direct: TestServer;
 let viaHub: TestServer;
 let mapped: TestServer;
+let mappedDeep: TestServer;
 let out: string;
 
 async function audit(name: string, extra: string[]): Promise<string> {
   const registry = join(out, `${name}.csv`);
-  await writeFile(registry, `kommunkod,namn,webbplats\n9401,Direkt kommun,${direct.origin}/\n9402,Navby kommun,${viaHub.origin}/\n9403,Kartby kommun,${mapped.origin}/\n`);
+  await writeFile(registry, `kommunkod,namn,webbplats\n9401,Direkt kommun,${direct.origin}/\n9402,Navby kommun,${viaHub.origin}/\n9403,Kartby kommun,${mapped.origin}/\n9404,Djupkarta kommun,${mappedDeep.origin}/\n`);
   const dir = join(out, name);
   const run = await runCli(['audit', '--kommuner', registry, '--out', dir, '--allow-private', '--no-render', '--quiet', ...extra]);
   expect(run.code, run.stderr).toBe(0);
@@ -63,6 +67,7 @@ beforeAll(async () => {
   direct = await startServer(site(false));
   viaHub = await startServer(site(true));
   mapped = await startServer(site(true, true));
+  mappedDeep = await startServer(site(true, true, true));
   out = await mkdtemp(join(tmpdir(), 'granska-stop-'));
   byDefault = await audit('default', []);
   exhaustive = await audit('exhaustive', ['--exhaustive']);
@@ -72,6 +77,7 @@ afterAll(async () => {
   await direct?.close();
   await viaHub?.close();
   await mapped?.close();
+  await mappedDeep?.close();
   if (out) await rm(out, { recursive: true, force: true });
 });
 
@@ -99,6 +105,18 @@ describe('stopping a crawl when more pages cannot change a verdict', () => {
     const hitta = results.kommuner.find((k) => k.kommunkod === '9403')!.criteria.find((c) => c.id === 'hitta-hemtjanst')!;
     expect(hitta.status).toBe('pass');
     expect(hitta.evidence[0]!.clicks).toBe(2);
+  });
+
+  it('stops once a page read from the sitemap turns out to be linked on the way to the hemtjänst page', async () => {
+    const s = await snap(byDefault, '9404');
+    expect(paths(s)).toEqual(expect.arrayContaining(['/invanare/', '/aldre/', '/hemtjanst/']));
+    // Reachability passes through /aldre/, read before anything linked to it: the irrelevant subpages are never needed.
+    expect(paths(s).filter((p) => p.split('/').length > 3 && !p.startsWith('/hemtjanst/'))).toEqual([]);
+    expect(s.summary.notes.join(' ')).toMatch(/Genomsökningen stannade efter \d+ sidor/);
+    const results = JSON.parse(await readFile(join(byDefault, 'results.json'), 'utf8')) as { kommuner: Array<{ kommunkod: string; criteria: Array<{ id: string; status: string; evidence: Array<{ clicks: number }> }> }> };
+    const hitta = results.kommuner.find((k) => k.kommunkod === '9404')!.criteria.find((c) => c.id === 'hitta-hemtjanst')!;
+    expect(hitta.status).toBe('pass');
+    expect(hitta.evidence[0]!.clicks).toBe(3);
   });
 
   it('fetches to the budget with --exhaustive', async () => {
