@@ -390,6 +390,16 @@ const cases: Case[] = [
     expect: { valfrihet: 'partial' },
   },
   {
+    name: 'providers named as the national companies are, without "AB"',
+    main: '<p>Du kan välja mellan kommunens hemtjänst och Attendo eller Humana. Du väljer utförare när du fått ditt beslut.</p>',
+    expect: { valfrihet: 'pass' },
+  },
+  {
+    name: 'one company named without AB is not a list of providers',
+    main: '<p>Du kan välja utförare, till exempel Vardaga.</p>',
+    expect: { valfrihet: 'partial' },
+  },
+  {
     name: '"Utföraren kommer överens med dig om tider" says nothing about choice',
     main: '<p>Utföraren kommer överens med dig om tider.</p>',
     expect: { valfrihet: 'fail' },
