@@ -5,7 +5,10 @@
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_ARGS, ensureChromium } from '../../src/crawl/browser.ts';
 import { diffDirs } from '../../src/diff/command.ts';
 import { diffResults } from '../../src/diff/diff.ts';
 import { diffHtml } from '../../src/diff/html.ts';
@@ -95,6 +98,26 @@ describe('granska diff on two demo runs, one demo site changed between them', ()
     expect(page).toContain('<th scope="row">Ekebyhult kommun</th>');
     expect(page).toContain('−3,0');
     expect(page).toMatch(/href="http:\/\/127\.0\.0\.1:\d+\/omsorg-och-stod\/aldreomsorg\/hemtjanst[^"]*"/);
+  });
+
+  it('writes an HTML page that passes axe-core (WCAG 2.1 A and AA) in Chromium, from disk', async () => {
+    const htmlFile = join(dir, 'jamforelse', 'axe.html');
+    expect((await runCli(['diff', before, after, '--html', htmlFile])).code).toBe(0);
+    const browser = await chromium.launch({ executablePath: ensureChromium(), args: CHROMIUM_ARGS });
+    try {
+      const page = await browser.newPage();
+      await page.goto(pathToFileURL(htmlFile).href);
+      await page.addScriptTag({ content: await readFile(fileURLToPath(import.meta.resolve('axe-core/axe.min.js')), 'utf8') });
+      const violations = await page.evaluate(async () => {
+        const axe = (globalThis as unknown as { axe: { run: (ctx: Document, opts: unknown) => Promise<{ violations: Array<{ id: string; nodes: Array<{ html: string }> }> }> } }).axe;
+        const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+        return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.html).join(' | ')}`);
+      });
+      expect(violations).toEqual([]);
+      expect(await page.locator('h1').count()).toBe(1);
+    } finally {
+      await browser.close();
+    }
   });
 
   it('says so when the runs do not differ', async () => {
