@@ -661,6 +661,32 @@ const cases: Case[] = [
     main: '<p class="pressuttalande">Hemtjänst är hjälp i hemmet.</p><p>Lyssningsstunder och bokuppläsning på träffpunkten varje tisdag.</p>',
     expect: { lyssna: 'fail' },
   },
+  // ── 17. Found by the blind fixture sites bergsmala, ravsjo and lovsta ──
+  {
+    name: 'biståndshandläggaren named for trygghetslarm, but the numbers nearby are the anhörigkonsulent\'s and the enhetschef\'s',
+    main: '<p><b>Trygghetslarm</b><br>Den som bor ensam och känner sig otrygg kan få ett trygghetslarm installerat i hemmet. Trygghetslarm söker du hos biståndshandläggaren.<br><br><b>Anhörigstöd</b><br>Vårdar du någon i familjen? Kommunens anhörigkonsulent kan erbjuda samtalsstöd och avlösning. Ring 0680-412 35.<br><br><b>Synpunkter</b><br>Har du synpunkter på hemtjänsten? Hör av dig till enhetschefen för hemtjänsten, tel 0680-412 40.</p>',
+    expect: { 'kontakt-handlaggare': 'fail', anhorigstod: 'pass', 'synpunkter-klagomal': 'pass' },
+  },
+  {
+    name: 'an anhörigkonsulent listed before the biståndshandläggare: the handläggare\'s number still counts',
+    main: '<h2>Kontakt</h2><p>Anhörigkonsulent Eva Berg, 0680-412 35.</p><p>Biståndshandläggare Anna Ström, 0680-412 25.</p>',
+    expect: { 'kontakt-handlaggare': 'pass' },
+  },
+  {
+    name: '"Gör en orosanmälan. Ring socialtjänstens mottagning för vuxna …" is no contact for applications',
+    main: '<p>Hemtjänst är hjälp i hemmet.</p><h2>Är du orolig för någon?</h2><p>Om du är orolig för en äldre person kan du göra en orosanmälan. Ring socialtjänstens mottagning för vuxna på 0491-76 45 50.</p>',
+    expect: { 'kontakt-handlaggare': 'fail', orosanmalan: 'partial' },
+  },
+  {
+    name: 'a Kolada link "Resultat från brukarundersökningen i hemtjänsten (Kolada)" (undersökningen is no search link)',
+    main: '<p>Hemtjänst är hjälp i hemmet.</p><ul><li><a href="https://www.kolada.se/verktyg/fri-sokning/?kpis=U21468&amp;municipals=0000">Resultat från brukarundersökningen i hemtjänsten (Kolada)</a></li></ul>',
+    expect: { brukarundersokning: 'pass' },
+  },
+  {
+    name: 'a link "Sök på webbplatsen" to a search for brukarundersökning is no result',
+    main: '<p>Hemtjänst är hjälp i hemmet.</p><p><a href="/sok.html?q=brukarundersokning">Sök på webbplatsen</a></p>',
+    expect: { brukarundersokning: 'fail' },
+  },
 ];
 
 let root: string;
