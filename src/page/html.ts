@@ -155,7 +155,23 @@ function findMain($: Doc): Element | undefined {
     // Several articles (a news list) are not one main area; take the largest text.
     return found.reduce((a, b) => ($(b).text().length > $(a).text().length ? b : a));
   }
-  return undefined;
+  return tableLayoutMain($);
+}
+
+/**
+ * Old sites lay pages out in tables: menu column, content column, footer row, and none of the
+ * elements that name them. The cell that holds the page's heading is the content; the whole
+ * body is not (its menu column would make every menu page "linked from the main content").
+ */
+function tableLayoutMain($: Doc): Element | undefined {
+  const h1 = $('h1').first().get(0);
+  if (!h1) return undefined;
+  const cell = $(h1).closest('td').get(0) as Element | undefined;
+  if (!cell) return undefined;
+  const bodyLength = $('body').text().replace(/\s+/g, ' ').length;
+  const cellLength = $(cell).text().replace(/\s+/g, ' ').length;
+  // A cell that holds (nearly) the whole page is the page wrapper, not a content column.
+  return cellLength < 0.9 * bodyLength ? cell : undefined;
 }
 
 /**

@@ -77,6 +77,21 @@ describe('extractHtml: main content', () => {
     expect(byText).toEqual({ Start: false, Omsorg: false, Hem: false, Avgifter: true });
   });
 
+  it('on an old table layout takes the cell holding the heading, not the menu column or the footer row', () => {
+    const html = `<html><head><title>Hemtjänst</title></head><body>
+      <table width="100%"><tr><td colspan="2"><font size="5">Rävby kommun</font></td></tr>
+      <tr><td width="180"><a href="/">Start</a><br><a href="/skola.html">Skola</a><br><a href="/omsorg.html">Omsorg</a></td>
+      <td><h1>Hemtjänst</h1><p>Du ansöker hos biståndshandläggaren. <a href="/avgifter.html">Avgifter</a></p></td></tr>
+      <tr><td colspan="2">Växel 0123-100 00</td></tr></table></body></html>`;
+    const m = extractHtml(html, URL_);
+    expect(lines(m)).toEqual(['Hemtjänst', 'Du ansöker hos biståndshandläggaren. Avgifter']);
+    const byText = Object.fromEntries(m.links.map((l) => [l.text, l.inMain]));
+    expect(byText).toEqual({ Start: false, Skola: false, Omsorg: false, Avgifter: true });
+    // A table that wraps the whole page is no content column: then the body is the main content.
+    const wrapped = extractHtml(`<html><body><table><tr><td><h1>Hemtjänst</h1><p>Text.</p><p><a href="/a.html">A</a></p></td></tr></table></body></html>`, URL_);
+    expect(lines(wrapped)).toEqual(['Hemtjänst', 'Text.', 'A']);
+  });
+
   it('leaves navigation and breadcrumbs inside <main> out of the main text', () => {
     const m = extractHtml(
       page(`<main><nav aria-label="Undermeny"><a href="/a.html">Undersida A</a></nav><div class="breadcrumb">Start › Hemtjänst</div>${content}</main>`),
