@@ -26,6 +26,7 @@ import { TrailSchema, type CriterionResult, type KommunResult, type Results, typ
 import { candidateSentence, CANDIDATES_INTRO, wholeSiteSentence } from '../report/trail-words.ts';
 import { toCsv, type Cell } from '../report/csv.ts';
 import { readProvenance, type Provenance } from './provenance.ts';
+import { temporaryNameOf } from '../util/atomic-write.ts';
 
 /**
  * archiver 7 (installed) is a CommonJS function; @types/archiver 8 describes archiver 8's classes.
@@ -581,7 +582,7 @@ class ZipWriter implements Writer {
   static async open(target: string): Promise<ZipWriter> {
     const info = await stat(target).catch(() => null);
     if (info?.isDirectory()) throw new ExportInputError(`${shown(target)} är en mapp. Ange ett filnamn för zip-filen med --out.`);
-    const tmp = `${target}.${process.pid}.${Date.now()}.tmp`;
+    const tmp = temporaryNameOf(target);
     try {
       await mkdir(dirname(target), { recursive: true });
       await writeFile(tmp, '');

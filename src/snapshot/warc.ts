@@ -39,6 +39,7 @@ import { listSnapshots, readSnapshot, type KommunSnapshot } from './store.ts';
 import { isOutputFailure, outputFailureWords } from '../util/fs-errors.ts';
 import type { PageRecord } from './types.ts';
 import { locateSnapshotRoot } from './location.ts';
+import { temporaryNameOf } from '../util/atomic-write.ts';
 
 export class WarcInputError extends Error {}
 
@@ -69,7 +70,7 @@ export async function writeWarc(outDir: string, kommunkod: string, provenance?: 
   const prov = provenance ?? (await readProvenance(outDir));
   const file = warcFileOf(outDir, kommunkod);
   await mkdir(join(outDir, 'warc'), { recursive: true });
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  const tmp = temporaryNameOf(file);
   const sink = new WarcSink(tmp);
   const outcome: WarcOutcome = { kommunkod, file, pages: 0, records: 0, screenshots: 0, warnings: [] };
   try {

@@ -1,13 +1,18 @@
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
-/** What writeFileAtomic writes before the rename: `<file>.<pid>.<time>.tmp`. */
+/** What is written before the rename: `<file>.<pid>.<time>.tmp`, which removeLeftoverTemporaryFiles knows. */
 const TEMPORARY = /\.\d+\.\d+\.tmp$/;
+
+/** The name a file is written under before it is renamed into place (streams written by hand use it too). */
+export function temporaryNameOf(file: string): string {
+  return `${file}.${process.pid}.${Date.now()}.tmp`;
+}
 
 /** Write then rename, so that a crash never leaves a half-written file that looks complete. */
 export async function writeFileAtomic(file: string, data: string | Buffer): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  const tmp = temporaryNameOf(file);
   try {
     await writeFile(tmp, data);
   } catch (e) {
