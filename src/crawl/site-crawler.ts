@@ -310,11 +310,12 @@ class SiteCrawl {
   private queueLinks(from: FrontierItem, model: PageModel): void {
     const defs = this.deps.definitions;
     const hemtjanst = isHemtjanstPage(model, defs);
-    this.noteReachability(from, model, hemtjanst);
-    for (const link of model.links) {
-      if (!link.visible) continue;
+    const links = model.links.filter((l) => l.visible).flatMap((link) => {
       const url = normalizeUrl(link.href);
-      if (!url) continue;
+      return url ? [{ link, url }] : [];
+    });
+    this.noteReachability(from, model, hemtjanst, links.map((l) => l.url));
+    for (const { link, url } of links) {
       const decoded = decodeForMatching(url);
       const isDoc = defs.documentHref.test(decoded);
       const eserviceSignal = defs.eserviceText.test(link.text) || defs.eserviceHref.test(decoded);
@@ -340,25 +341,26 @@ class SiteCrawl {
    * the sitemap may still lie behind a plain link ("Invånare") not yet fetched, and a page read
    * before anything linked to it passes reachability on to its own links when something does.
    */
-  private noteReachability(from: FrontierItem, model: PageModel, hemtjanst: boolean): void {
-    const links = model.links.filter((l) => l.visible).map((l) => normalizeUrl(l.href)).filter((u): u is string => !!u);
+  private noteReachability(from: FrontierItem, model: PageModel, hemtjanst: boolean, links: string[]): void {
     this.outLinks.set(from.url, links);
     if (model.url !== from.url) this.outLinks.set(model.url, links);
     if (hemtjanst) this.hemtjanstUrls.add(from.url).add(model.url);
-    if (from.via === 'start' || this.reachable.has(from.url) || this.reachable.has(model.url)) {
-      this.reachable.delete(from.url);
-      this.markReachable(from.url);
-    }
+    if (from.via !== 'start' && !this.reachable.has(from.url) && !this.reachable.has(model.url)) return;
+    this.reachable.add(from.url).add(model.url);
+    if (hemtjanst) this.hemtjanstFound = true;
+    this.markReachable(links);
   }
 
-  private markReachable(first: string): void {
-    const stack = [first];
+  /** Marks the pages behind these links reachable, and on through the links of pages already read. */
+  private markReachable(urls: string[]): void {
+    const stack = [...urls];
     while (stack.length > 0) {
       const url = stack.pop()!;
       if (this.reachable.has(url)) continue;
       this.reachable.add(url);
       if (this.hemtjanstUrls.has(url)) this.hemtjanstFound = true;
-      stack.push(...(this.outLinks.get(url) ?? []));
+      const further = this.outLinks.get(url);
+      if (further) for (const next of further) stack.push(next);
     }
   }
 
@@ -514,8 +516,13 @@ function isHtml(r: FetchedResponse): boolean {
   return r.contentType === 'text/html' || r.contentType === 'application/xhtml+xml' || (r.contentType === '' && /^\s*<(!doctype|html)/i.test(r.body.subarray(0, 200).toString('latin1')));
 }
 
+/** The address's path in lower case, without the query: what a file ending is read from. */
+function lowerPathOf(r: FetchedResponse): string {
+  return r.finalUrl.toLowerCase().split('?')[0] ?? '';
+}
+
 function documentKind(r: FetchedResponse): 'pdf' | 'docx' | null {
-  const path = r.finalUrl.toLowerCase().split('?')[0] ?? '';
+  const path = lowerPathOf(r);
   if (r.contentType === 'application/pdf' || (path.endsWith('.pdf') && !isHtml(r))) return 'pdf';
   if (r.contentType === 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' || (path.endsWith('.docx') && !isHtml(r))) return 'docx';
   return null;
@@ -523,7 +530,7 @@ function documentKind(r: FetchedResponse): 'pdf' | 'docx' | null {
 
 /** A document in a format granska does not read says so, so that a reviewer knows to open it. */
 function unreadDocumentNote(r: FetchedResponse): string | undefined {
-  const path = r.finalUrl.toLowerCase().split('?')[0] ?? '';
+  const path = lowerPathOf(r);
   const format =
     r.contentType === 'application/msword' || path.endsWith('.doc')
       ? 'Word (det äldre .doc)'
