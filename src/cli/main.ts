@@ -3,7 +3,7 @@
  * naming the file, line or URL and what to do. Never a stack trace (GRANSKA_DEBUG=1 shows one).
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -135,15 +135,10 @@ function buildProgram(io: Io): Command {
     .option('--web <mapp>', 'servera en (ändrad) kopia av demowebben i stället, t.ex. för att pröva granska diff', DEMO_WEB)
     .option('-q, --quiet', 'skriv bara sammanfattningen', false)
     .action(async (o) => {
-      const { startFixtureWeb } = await import('../demo/fixture-web.ts');
-      const list = join(o.web, 'demo-sites.txt');
-      let listed: string;
-      try {
-        listed = await readFile(list, 'utf8');
-      } catch {
-        throw new UsageError(`${list} finns inte: --web ska vara en kopia av demowebben (${shown(DEMO_WEB)}) med dess demo-sites.txt.`);
-      }
-      const slugs = listed.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+      const { demoSiteSlugs, startFixtureWeb } = await import('../demo/fixture-web.ts');
+      const slugs = await demoSiteSlugs(o.web).catch(() => {
+        throw new UsageError(`${join(o.web, 'demo-sites.txt')} finns inte: --web ska vara en kopia av demowebben (${shown(DEMO_WEB)}) med dess demo-sites.txt.`);
+      });
       const web = await startFixtureWeb({ root: o.web, sites: slugs });
       try {
         await mkdir(o.out, { recursive: true });
@@ -250,6 +245,7 @@ async function auditAndSummarize(kommuner: Kommun[], o: AuditCliOptions, io: Io)
   refusePrivateHosts(kommuner, o.allowPrivate);
   const rules = await loadRules(o.rules);
   await ensureWritable(o.out);
+  if (o.snapshots) await ensureWritable(o.snapshots, '--snapshots');
   const progress = createProgress({ quiet: o.quiet, json: o.json, isTTY: io === defaultIo && Boolean(process.stderr.isTTY), stream: process.stderr, line: io.err });
   const log = progress.log;
   // Ctrl-C once: start no new kommun, stop the running ones, keep what is finished. Twice: at once.
@@ -263,7 +259,6 @@ async function auditAndSummarize(kommuner: Kommun[], o: AuditCliOptions, io: Io)
     interrupt.abort();
   };
   process.on('SIGINT', onSigint);
-  if (o.snapshots) await ensureWritable(o.snapshots, '--snapshots');
   const outcome = await runAudit({
     kommuner,
     out: o.out,
