@@ -6,12 +6,13 @@
  * every file of the earlier run is still there, byte for byte, with nothing added.
  */
 import { createHash } from 'node:crypto';
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFixtureWeb, type FixtureWeb } from '../src/demo/fixture-web.ts';
 import { runCli } from './helpers/cli.ts';
+import { filesUnder } from './helpers/files.ts';
 
 const ROOT = join(import.meta.dirname, 'fixtures', 'web');
 let web: FixtureWeb;
@@ -22,12 +23,9 @@ let rules: string;
 /** Every file of the earlier run: relative path -> sha256. */
 let before: Map<string, string>;
 
-async function hashes(dir: string, into = new Map<string, string>(), base = dir): Promise<Map<string, string>> {
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) await hashes(p, into, base);
-    else into.set(relative(base, p), createHash('sha256').update(await readFile(p)).digest('hex'));
-  }
+async function hashes(dir: string): Promise<Map<string, string>> {
+  const into = new Map<string, string>();
+  for (const p of await filesUnder(dir)) into.set(relative(dir, p), createHash('sha256').update(await readFile(p)).digest('hex'));
   return into;
 }
 

@@ -7,7 +7,7 @@
  * one whose kommun file is broken, leave the whole ones alone, remove the leftovers, and end with
  * a valid results.json equal to the first run's.
  */
-import { cp, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import { main } from '../src/cli/main.ts';
 import { startFixtureWeb, type FixtureWeb } from '../src/demo/fixture-web.ts';
 import { ResultsSchema, type Results } from '../src/report/results-schema.ts';
 import { essence } from './helpers/results-essence.ts';
+import { filesUnder } from './helpers/files.ts';
 
 const ROOT = join(import.meta.dirname, 'fixtures', 'web');
 // 9001 whole; 9004 kommun file cut in half; 9008 pages.jsonl without crawl.json; 9012 crawl.json cut in half.
@@ -31,16 +32,6 @@ const requestsTo = (slug: string, from: number) => {
   const origins = Object.values(web.sites.find((s) => s.slug === slug)!.origins);
   return web.log.slice(from).filter((e) => origins.includes(e.origin));
 };
-
-async function walk(dir: string): Promise<string[]> {
-  const files: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) files.push(...(await walk(p)));
-    else files.push(p);
-  }
-  return files;
-}
 
 async function halve(file: string): Promise<string> {
   const text = await readFile(file, 'utf8');
@@ -127,7 +118,7 @@ describe('a run after one that was killed mid-write', () => {
 
     // The leftovers are gone, and the run left none of its own.
     for (const f of leftovers) await expect(stat(f), f).rejects.toMatchObject({ code: 'ENOENT' });
-    expect((await walk(out)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect((await filesUnder(out)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   }, 120_000);
 });
 

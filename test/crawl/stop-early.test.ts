@@ -82,6 +82,11 @@ afterAll(async () => {
 });
 
 const snap = async (dir: string, kod: string) => (await readSnapshot(join(dir, 'snapshots'), kod))!;
+/** The hitta-hemtjanst verdict of a kommun in the run's results.json. */
+async function hittaOf(dir: string, kod: string): Promise<{ status: string; evidence: Array<{ clicks: number }> }> {
+  const results = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8')) as { kommuner: Array<{ kommunkod: string; criteria: Array<{ id: string; status: string; evidence: Array<{ clicks: number }> }> }> };
+  return results.kommuner.find((k) => k.kommunkod === kod)!.criteria.find((c) => c.id === 'hitta-hemtjanst')!;
+}
 const paths = (s: Awaited<ReturnType<typeof snap>>) => s.pages.map((p) => new URL(p.finalUrl).pathname);
 
 describe('stopping a crawl when more pages cannot change a verdict', () => {
@@ -101,8 +106,7 @@ describe('stopping a crawl when more pages cannot change a verdict', () => {
   it('does not stop at a hemtjänst page found only through the sitemap: the way to it by clicks may still be unfetched', async () => {
     const s = await snap(byDefault, '9403');
     expect(paths(s)).toEqual(expect.arrayContaining(['/invanare/', '/hemtjanst/']));
-    const results = JSON.parse(await readFile(join(byDefault, 'results.json'), 'utf8')) as { kommuner: Array<{ kommunkod: string; criteria: Array<{ id: string; status: string; evidence: Array<{ clicks: number }> }> }> };
-    const hitta = results.kommuner.find((k) => k.kommunkod === '9403')!.criteria.find((c) => c.id === 'hitta-hemtjanst')!;
+    const hitta = await hittaOf(byDefault, '9403');
     expect(hitta.status).toBe('pass');
     expect(hitta.evidence[0]!.clicks).toBe(2);
   });
@@ -113,8 +117,7 @@ describe('stopping a crawl when more pages cannot change a verdict', () => {
     // Reachability passes through /aldre/, read before anything linked to it: the irrelevant subpages are never needed.
     expect(paths(s).filter((p) => p.split('/').length > 3 && !p.startsWith('/hemtjanst/'))).toEqual([]);
     expect(s.summary.notes.join(' ')).toMatch(/Genomsökningen stannade efter \d+ sidor/);
-    const results = JSON.parse(await readFile(join(byDefault, 'results.json'), 'utf8')) as { kommuner: Array<{ kommunkod: string; criteria: Array<{ id: string; status: string; evidence: Array<{ clicks: number }> }> }> };
-    const hitta = results.kommuner.find((k) => k.kommunkod === '9404')!.criteria.find((c) => c.id === 'hitta-hemtjanst')!;
+    const hitta = await hittaOf(byDefault, '9404');
     expect(hitta.status).toBe('pass');
     expect(hitta.evidence[0]!.clicks).toBe(3);
   });

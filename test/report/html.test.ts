@@ -73,6 +73,41 @@ async function axeViolations(page: Page): Promise<string[]> {
   return result.violations.map((v) => `${v.id} (${v.help}): ${v.nodes.map((n) => n.html).join(' | ')}`);
 }
 
+/**
+ * Opens a report page as a reader uses it: hover, focus and click everything (links are not
+ * clicked, so the page stays), then says which dialogs opened and what the DOM holds.
+ */
+async function readAsVisitor(context: BrowserContext, file: string, hover: { selector: string; hasText?: string }) {
+  const page = await context.newPage();
+  const dialogs: string[] = [];
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
+  await page.goto(url(file));
+  await page.waitForLoadState('load');
+  await page.evaluate(() => {
+    for (const el of Array.from(document.querySelectorAll('body *'))) {
+      for (const type of ['mouseover', 'mouseenter', 'focus']) el.dispatchEvent(new Event(type, { bubbles: true }));
+      if (el.tagName !== 'A') el.dispatchEvent(new Event('click', { bubbles: true }));
+    }
+  });
+  for (const el of await page.locator(hover.selector, hover.hasText ? { hasText: hover.hasText } : {}).all()) await el.hover();
+  await page.waitForTimeout(150);
+  const dom = await page.evaluate(() => {
+    const all = Array.from(document.querySelectorAll('*'));
+    return {
+      scripts: document.querySelectorAll('script').length,
+      handlers: all.flatMap((el) => Array.from(el.attributes).filter((a) => /^on/i.test(a.name)).map((a) => `${el.tagName}[${a.name}]`)),
+      injected: all.filter((el) => ['SVG', 'IFRAME', 'OBJECT', 'EMBED', 'B'].includes(el.tagName.toUpperCase())).length,
+      imgs: Array.from(document.images).map((i) => i.getAttribute('src')),
+      hrefs: Array.from(document.querySelectorAll('[href]')).map((a) => (a as HTMLAnchorElement).href),
+      text: document.body.innerText,
+    };
+  });
+  return { page, dialogs, dom };
+}
+
 async function visibleNames(page: Page): Promise<string[]> {
   return page.$$eval('#kommuner tbody tr', (rows) => rows.filter((r) => !(r as HTMLElement).hidden).map((r) => r.querySelector('th')!.textContent!.trim()));
 }
@@ -422,31 +457,12 @@ describe('a hostile fixture page, crawled and reported', () => {
       const context = csp ? withCsp : open;
       const kommunPage = `${results.kommuner[0]!.kommunkod}.html`;
       for (const name of ['index.html', kommunPage]) {
-        const page = await context.newPage();
-        const dialogs: string[] = [];
-        page.on('dialog', (d) => {
-          dialogs.push(d.message());
-          void d.dismiss();
-        });
-        await page.goto(url(join(run, 'rapport', name)));
-        await page.waitForLoadState('load');
-        // Hover, focus and click what a reader would: every element the hostile text reached.
-        await page.evaluate(() => {
-          for (const el of Array.from(document.querySelectorAll('body *'))) {
-            for (const type of ['mouseover', 'mouseenter', 'focus', 'click']) if (el.tagName !== 'A') el.dispatchEvent(new Event(type, { bubbles: true }));
-          }
-        });
-        for (const el of await page.locator('main :is(a, p, li, td, h3, figcaption)', { hasText: 'alert' }).all()) await el.hover();
-        await page.waitForTimeout(150);
+        // Every element the hostile text reached is hovered.
+        const { page, dialogs, dom } = await readAsVisitor(context, join(run, 'rapport', name), { selector: 'main :is(a, p, li, td, h3, figcaption)', hasText: 'alert' });
         expect(dialogs, name).toEqual([]);
-        const dom = await page.evaluate(() => ({
-          scripts: document.querySelectorAll('script').length,
-          handlers: Array.from(document.querySelectorAll('*')).flatMap((el) => Array.from(el.attributes).filter((a) => /^on/i.test(a.name)).map((a) => `${el.tagName}[${a.name}]`)),
-          hrefs: Array.from(document.querySelectorAll('[href]')).map((a) => (a as HTMLAnchorElement).href),
-          text: document.body.innerText,
-        }));
         expect(dom.scripts, name).toBe(name === 'index.html' ? 1 : 0);
         expect(dom.handlers, name).toEqual([]);
+        expect(dom.injected, name).toBe(0);
         for (const href of dom.hrefs) expect(href, name).toMatch(/^(https?:|file:)/);
         if (name === kommunPage) {
           expect(dom.text).toContain('Omsorg <script>alert("klickväg")</script>');
@@ -475,35 +491,8 @@ describe('a hostile results.json', () => {
     it(`stays inert text in Chromium ${csp ? 'under its Content-Security-Policy' : 'with the Content-Security-Policy off (escaping alone)'}`, async () => {
       const context = csp ? withCsp : open;
       for (const name of await pagesOf(hostile)) {
-        const page = await context.newPage();
-        const dialogs: string[] = [];
-        page.on('dialog', (d) => {
-          dialogs.push(d.message());
-          void d.dismiss();
-        });
-        await page.goto(url(join(hostile, 'rapport', name)));
-        await page.waitForLoadState('load');
-        // Hover, focus and click what a reader would.
-        await page.evaluate(() => {
-          for (const el of Array.from(document.querySelectorAll('body *'))) {
-            for (const type of ['mouseover', 'mouseenter', 'focus']) el.dispatchEvent(new Event(type, { bubbles: true }));
-          }
-        });
-        for (const a of await page.locator('main a, main p, main td').all()) await a.hover();
-        await page.waitForTimeout(150);
+        const { page, dialogs, dom } = await readAsVisitor(context, join(hostile, 'rapport', name), { selector: 'main a, main p, main td' });
         expect(dialogs, name).toEqual([]);
-
-        const dom = await page.evaluate(() => {
-          const all = Array.from(document.querySelectorAll('*'));
-          return {
-            scripts: document.querySelectorAll('script').length,
-            handlers: all.flatMap((el) => Array.from(el.attributes).filter((a) => /^on/i.test(a.name)).map((a) => `${el.tagName}[${a.name}]`)),
-            injected: all.filter((el) => ['SVG', 'IFRAME', 'OBJECT', 'EMBED', 'B'].includes(el.tagName.toUpperCase())).length,
-            imgs: Array.from(document.images).map((i) => i.getAttribute('src')),
-            hrefs: Array.from(document.querySelectorAll('[href]')).map((a) => (a as HTMLAnchorElement).href),
-            text: document.body.innerText,
-          };
-        });
         expect(dom.scripts, name).toBe(name === 'index.html' ? 1 : 0);
         expect(dom.handlers, name).toEqual([]);
         expect(dom.injected, name).toBe(0);
